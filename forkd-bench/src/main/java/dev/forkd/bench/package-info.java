@@ -1,0 +1,2 @@
+/** Benchmarks: JMH and side-by-side runs against ProcessBuilder and Node. */
+package dev.forkd.bench;

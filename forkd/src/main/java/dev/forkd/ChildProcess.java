@@ -1,0 +1,76 @@
+package dev.forkd;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A running (or finished) child process started by {@link ChildProcesses#spawn}: Node's {@code ChildProcess}.
+ *
+ * <p>The child is reaped by forkd whatever you do with this object; it never becomes a zombie. Closing this
+ * object releases the parent's ends of the pipes; it does not kill the child.
+ */
+public interface ChildProcess extends AutoCloseable {
+
+    /** The child's process id. */
+    long pid();
+
+    /** The parent's end of the child's fd 0. @throws IllegalStateException unless fd 0 is a {@link Stdio#pipe()} */
+    OutputStream stdin();
+
+    /** The child's fd 1, as the parent reads it. @throws IllegalStateException unless fd 1 is a pipe */
+    InputStream stdout();
+
+    /** The child's fd 2, as the parent reads it. @throws IllegalStateException unless fd 2 is a pipe */
+    InputStream stderr();
+
+    /** The parent's end of child fd {@code fd} if it is a {@link Stdio#pipe()}, else empty. */
+    Optional<StdioStream> stdio(int fd);
+
+    /** The IPC channel to the child, present when it was spawned with {@link Stdio#ipc()} or forked. */
+    Optional<dev.forkd.ipc.Channel> channel();
+
+    /** Sends SIGTERM; see {@link #kill(Signal)}. */
+    boolean kill();
+
+    /**
+     * Sends {@code signal} to the child, or to its whole process group if it was started with
+     * {@link Command#killTree(boolean)} or {@link Command#detached(boolean)}. Returns false if the child has
+     * already been reaped; true if the signal was delivered (which does not mean the child has died).
+     *
+     * @throws IllegalStateException if the kernel refuses the signal (EPERM)
+     */
+    boolean kill(Signal signal);
+
+    /** True once {@link #kill} has delivered a signal. */
+    boolean killed();
+
+    /** How the child ended, or empty while it runs. Never blocks. */
+    Optional<ExitStatus> exitStatus();
+
+    /** Waits for the child to exit (Node's 'exit'); cheap on a virtual thread. */
+    ExitStatus waitFor() throws InterruptedException;
+
+    /** Waits at most {@code timeout} for the child to exit. */
+    ExitStatus waitFor(Duration timeout) throws InterruptedException, TimeoutException;
+
+    /**
+     * Completes when the child has exited and been reaped: Node's {@code 'exit'}. Output pipes may still hold
+     * data. Dependent stages run on a virtual thread, never on forkd's event loop. Each call returns a new
+     * future; cancelling it does not affect the child.
+     */
+    CompletableFuture<ExitStatus> onExit();
+
+    /**
+     * Completes after {@link #onExit()} once every parent-side output pipe (fd 1 and up; not stdin) has reached
+     * EOF or been closed, and the IPC channel (if any) is closed: Node's {@code 'close'}.
+     */
+    CompletableFuture<ExitStatus> onClose();
+
+    /** Closes the parent's ends of all pipes. Does not kill or wait for the child. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,127 @@
+package dev.forkd;
+
+import dev.forkd.internal.spawn.ExecRunner;
+import dev.forkd.internal.spawn.PosixChildProcess;
+import dev.forkd.internal.spawn.SpawnRequest;
+import dev.forkd.internal.spawn.StdioPlan;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Node's {@code child_process} for the JVM: {@code spawn}, {@code exec}, {@code execFile} and the sync variants.
+ *
+ * <p>Children are started with posix_spawn through the Foreign Function &amp; Memory API: no helper process,
+ * no thread per child. The child's fd table holds exactly what its stdio says (fds 0-2 by default) and
+ * nothing the JVM happens to have open. One forkd thread waits for all children and pumps all their pipes.
+ *
+ * {@snippet :
+ * // exec: through /bin/sh, output captured
+ * Output out = ChildProcesses.exec("echo hi | tr a-z A-Z").join();      // out.stdoutText() == "HI\n"
+ *
+ * // execFile: no shell, a timeout
+ * ChildProcesses.execFile(Command.of("git", "status"), ExecOptions.defaults().timeout(Duration.ofSeconds(5)));
+ *
+ * // spawn: streams, signals, exit status
+ * ChildProcess ls = ChildProcesses.spawn(Command.of("ls", "-lh", "/usr").stdout(Stdio.inherit()));
+ * ExitStatus status = ls.waitFor();                                        // "exit status: 0"
+ * }
+ *
+ * <p>The JVM that uses forkd needs {@code --enable-native-access=ALL-UNNAMED} (or {@code =dev.forkd} on the
+ * module path); without it the JDK prints a warning on first use.
+ */
+public final class ChildProcesses {
+    private ChildProcesses() {}
+
+    /** Spawns {@code command} with {@code args}, all three stdio fds piped. */
+    public static ChildProcess spawn(String command, String... args) throws SpawnException {
+        return spawn(Command.of(command, args));
+    }
+
+    /**
+     * Spawns a child. Unset stdio entries are {@link Stdio#pipe()}; read the output pipes (or close them) or
+     * a chatty child eventually blocks on a full pipe, as with any pipe.
+     *
+     * @throws SpawnException           if the program cannot be started (missing, not executable, bad cwd);
+     *                                  nothing is left to reap
+     * @throws IllegalArgumentException for NUL bytes or contradictory stdio, before anything is started
+     */
+    public static ChildProcess spawn(Command command) throws SpawnException {
+        return PosixChildProcess.start(SpawnRequest.of(command, StdioPlan.Mode.SPAWN, false, false), fd -> null);
+    }
+
+    /** Runs {@code shellCommand} with {@code /bin/sh -c}; see {@link #execFile(Command, ExecOptions)}. */
+    public static CompletableFuture<Output> exec(String shellCommand) {
+        return exec(shellCommand, ExecOptions.defaults());
+    }
+
+    /** Runs {@code shellCommand} with {@code /bin/sh -c}; see {@link #execFile(Command, ExecOptions)}. */
+    public static CompletableFuture<Output> exec(String shellCommand, ExecOptions options) {
+        return execFile(Command.of(shellCommand).shell(true), options);
+    }
+
+    /** Runs {@code file} with {@code args}, no shell; see {@link #execFile(Command, ExecOptions)}. */
+    public static CompletableFuture<Output> execFile(String file, String... args) {
+        return execFile(Command.of(file, args), ExecOptions.defaults());
+    }
+
+    /**
+     * Runs a command to completion and captures its stdout and stderr (unless the command sets them
+     * otherwise). stdin is {@code /dev/null}, or {@code options.input()} if given.
+     *
+     * <p>The future completes with the {@link Output} when the child has exited and both pipes are at EOF. It
+     * fails with {@link ExitException} if the child exits non-zero, is killed by a signal, times out or exceeds
+     * maxBuffer, and with {@link SpawnException} if it cannot be started. Cancelling the future kills the child
+     * and its descendants (Node's AbortSignal).
+     *
+     * @throws IllegalArgumentException for NUL bytes or contradictory stdio, before anything is started
+     */
+    public static CompletableFuture<Output> execFile(Command command, ExecOptions options) {
+        return ExecRunner.start(command, options, StdioPlan.Mode.EXEC, true);
+    }
+
+    /** {@link #spawnSync(Command, ExecOptions)} with default options. */
+    public static Output spawnSync(Command command) throws IOException, InterruptedException {
+        return spawnSync(command, ExecOptions.defaults());
+    }
+
+    /**
+     * Runs a command and waits for it; returns its output whatever its exit status (check
+     * {@link Output#status()}). Piped output is captured up to maxBuffer; other stdio is honoured.
+     * Interrupting the waiting thread kills the child.
+     *
+     * @throws SpawnException if the program cannot be started
+     */
+    public static Output spawnSync(Command command, ExecOptions options) throws IOException, InterruptedException {
+        return ExecRunner.await(ExecRunner.start(command, options, StdioPlan.Mode.SYNC, false));
+    }
+
+    /** {@link #execSync(String, ExecOptions)} with default options. */
+    public static Output execSync(String shellCommand) throws IOException, InterruptedException {
+        return execSync(shellCommand, ExecOptions.defaults());
+    }
+
+    /**
+     * Runs {@code shellCommand} with {@code /bin/sh -c} and waits for it.
+     *
+     * @throws ExitException  if it exits non-zero, is killed, times out or exceeds maxBuffer
+     * @throws SpawnException if the shell cannot be started
+     */
+    public static Output execSync(String shellCommand, ExecOptions options) throws IOException, InterruptedException {
+        return execFileSync(Command.of(shellCommand).shell(true), options);
+    }
+
+    /** {@link #execFileSync(Command, ExecOptions)} with default options. */
+    public static Output execFileSync(String file, String... args) throws IOException, InterruptedException {
+        return execFileSync(Command.of(file, args), ExecOptions.defaults());
+    }
+
+    /**
+     * Runs a command without a shell and waits for it.
+     *
+     * @throws ExitException  if it exits non-zero, is killed, times out or exceeds maxBuffer
+     * @throws SpawnException if it cannot be started
+     */
+    public static Output execFileSync(Command command, ExecOptions options) throws IOException, InterruptedException {
+        return ExecRunner.await(ExecRunner.start(command, options, StdioPlan.Mode.SYNC, true));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.forkd;
+
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What one of the child's file descriptors is connected to: Node's {@code stdio} array entries.
+ *
+ * <ul>
+ *   <li>{@link #pipe()}: a pipe to the parent. fd 0 is written by the parent ({@link ChildProcess#stdin()}),
+ *       fds 1 and 2 are read by it; fds 3 and up are duplex AF_UNIX sockets, as in Node.</li>
+ *   <li>{@link #inherit()}: the parent's own fd with the same number (fds 0-2; from fd 3 on it acts as
+ *       {@link #ignore()}, as Node's documentation says).</li>
+ *   <li>{@link #ignore()}: {@code /dev/null}.</li>
+ *   <li>{@link #ipc()}: the IPC channel (at most one per child; not allowed in the sync variants).</li>
+ *   <li>{@link #fd(int)}: a duplicate of the parent's fd {@code n}.</li>
+ *   <li>{@link #file(Path, OpenOption...)}: a file the parent opens for the child (default: read for fd 0,
+ *       write/create/truncate for the others).</li>
+ * </ul>
+ */
+public sealed interface Stdio {
+    record Pipe() implements Stdio {}
+
+    record Inherit() implements Stdio {}
+
+    record Ignore() implements Stdio {}
+
+    record Ipc() implements Stdio {}
+
+    record Fd(int fd) implements Stdio {
+        public Fd {
+            if (fd < 0) throw new IllegalArgumentException("negative fd " + fd);
+        }
+    }
+
+    record File(Path path, Set<OpenOption> options) implements Stdio {
+        public File {
+            Objects.requireNonNull(path, "path");
+            options = Set.copyOf(options);
+        }
+    }
+
+    static Stdio pipe() {
+        return new Pipe();
+    }
+
+    static Stdio inherit() {
+        return new Inherit();
+    }
+
+    static Stdio ignore() {
+        return new Ignore();
+    }
+
+    static Stdio ipc() {
+        return new Ipc();
+    }
+
+    static Stdio fd(int fd) {
+        return new Fd(fd);
+    }
+
+    static Stdio file(Path path, OpenOption... options) {
+        return new File(path, Set.of(options));
+    }
+}

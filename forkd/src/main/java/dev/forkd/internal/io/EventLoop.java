@@ -1,0 +1,225 @@
+package dev.forkd.internal.io;
+
+import dev.forkd.internal.posix.Errno;
+import dev.forkd.internal.posix.LibC;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one platform thread that does all of forkd's waiting: child exits (pidfds), stdio pipes, timers.
+ *
+ * <p>Threading rules. Handlers and tasks run on the loop thread and must never block. Registration and
+ * interest changes are done on the loop thread only ({@link #execute} from elsewhere); closing a registered fd
+ * likewise, so that a handler can never read an fd number that another thread has closed and the kernel has
+ * reused. epoll's user data is a registration token, never the fd, for the same reason.
+ */
+public final class EventLoop {
+    /** Receives readiness; runs on the loop thread. */
+    public interface Handler {
+        void ready(int events);
+    }
+
+    /** A scheduled task; cancel() is safe from any thread. */
+    public static final class Timer {
+        final long deadline;
+        final Runnable task;
+        final long seq;
+        volatile boolean cancelled;
+
+        Timer(long deadline, Runnable task, long seq) {
+            this.deadline = deadline;
+            this.task = task;
+            this.seq = seq;
+        }
+
+        public void cancel() {
+            cancelled = true;
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final long WAKE_TOKEN = 0;
+    private static final int MAX_EVENTS = 256;
+
+    private static volatile EventLoop instance;
+
+    private final int epfd;
+    private final int wakeFd;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final ConcurrentHashMap<Long, Handler> handlers = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong(1);
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>(
+            (a, b) -> a.deadline != b.deadline ? Long.compare(a.deadline, b.deadline) : Long.compare(a.seq, b.seq));
+    private final AtomicLong timerSeq = new AtomicLong();
+    private final MemorySegment events;
+    private final MemorySegment ctlEvent;
+    private final MemorySegment wakeBuf;
+    /** The loop's read buffer; handlers on the loop thread may use it for reads. */
+    private final MemorySegment scratch;
+
+    public static final int SCRATCH_SIZE = 64 * 1024;
+
+    private EventLoop() {
+        epfd = LibC.epoll_create1(LibC.EPOLL_CLOEXEC);
+        if (epfd < 0) throw new IllegalStateException("epoll_create1 failed: " + Errno.describe(LibC.errno()));
+        wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        if (wakeFd < 0) throw new IllegalStateException("eventfd failed: " + Errno.describe(LibC.errno()));
+        Arena arena = Arena.global();
+        events = arena.allocate(LibC.SIZEOF_EPOLL_EVENT * MAX_EVENTS, 8);
+        ctlEvent = arena.allocate(LibC.SIZEOF_EPOLL_EVENT, 8);
+        wakeBuf = arena.allocate(8, 8);
+        scratch = arena.allocate(SCRATCH_SIZE, 8);
+        ctl(LibC.EPOLL_CTL_ADD, wakeFd, LibC.EPOLLIN, WAKE_TOKEN);
+        thread = Thread.ofPlatform().daemon().name("forkd-loop").unstarted(this::run);
+        thread.start();
+    }
+
+    /** The loop, started on first use. */
+    public static EventLoop get() {
+        EventLoop l = instance;
+        if (l != null) return l;
+        synchronized (EventLoop.class) {
+            if (instance == null) instance = new EventLoop();
+            return instance;
+        }
+    }
+
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs the task on the loop thread, soon; from the loop thread itself, after the current handler. */
+    public void execute(Runnable task) {
+        tasks.add(task);
+        if (!inLoop() && wakePending.compareAndSet(false, true)) {
+            wakeBuf.set(ValueLayout.JAVA_LONG, 0, 1L);
+            LibC.write(wakeFd, wakeBuf, 8);
+        }
+    }
+
+    /** Runs the task on the loop thread after the delay. */
+    public Timer schedule(long delayNanos, Runnable task) {
+        Timer t = new Timer(System.nanoTime() + Math.max(0, delayNanos), task, timerSeq.incrementAndGet());
+        execute(() -> timers.add(t));
+        return t;
+    }
+
+    /** The loop's read buffer ({@value #SCRATCH_SIZE} bytes); loop thread only. */
+    public MemorySegment scratch() {
+        assert inLoop();
+        return scratch;
+    }
+
+    /** Adds fd to the epoll set; loop thread only. Returns the token to modify or remove it with. */
+    public long register(int fd, int events, Handler handler) {
+        assert inLoop();
+        long token = tokens.getAndIncrement();
+        handlers.put(token, handler);
+        if (!ctl(LibC.EPOLL_CTL_ADD, fd, events, token)) {
+            handlers.remove(token);
+            return -1;
+        }
+        return token;
+    }
+
+    /** Removes fd from the epoll set and forgets its handler; loop thread only. Safe to call twice. */
+    public void unregister(int fd, long token) {
+        assert inLoop();
+        if (handlers.remove(token) != null) {
+            ctl(LibC.EPOLL_CTL_DEL, fd, 0, token);
+        }
+    }
+
+    private boolean ctl(int op, int fd, int ev, long token) {
+        ctlEvent.set(ValueLayout.JAVA_INT, 0, ev);
+        ctlEvent.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, token);
+        if (LibC.epoll_ctl(epfd, op, fd, ctlEvent) != 0) {
+            int err = LibC.errno();
+            if (op != LibC.EPOLL_CTL_DEL) {
+                LOG.log(System.Logger.Level.WARNING, "epoll_ctl(" + op + ", fd " + fd + ") failed: " + Errno.describe(err));
+            }
+            return false;
+        }
+        return true;
+    }
+
+    private void run() {
+        while (true) {
+            try {
+                runTasks();
+                int timeout = runTimers();
+                int n = LibC.epoll_wait(epfd, events, MAX_EVENTS, timeout);
+                if (n < 0) {
+                    int err = LibC.errno();
+                    if (err != Errno.EINTR) {
+                        LOG.log(System.Logger.Level.ERROR, "epoll_wait failed: " + Errno.describe(err));
+                    }
+                    continue;
+                }
+                for (int i = 0; i < n; i++) {
+                    long base = i * LibC.SIZEOF_EPOLL_EVENT;
+                    int ev = events.get(ValueLayout.JAVA_INT, base);
+                    long token = events.get(ValueLayout.JAVA_LONG_UNALIGNED, base + 4);
+                    if (token == WAKE_TOKEN) {
+                        // Drain first, then re-arm: a task queued in between finds the flag still set,
+                        // skips its write, and is run by runTasks() at the top of the next turn.
+                        LibC.read(wakeFd, wakeBuf, 8);
+                        wakePending.set(false);
+                        continue;
+                    }
+                    Handler h = handlers.get(token);
+                    if (h != null) {
+                        try {
+                            h.ready(ev);
+                        } catch (Throwable t) {
+                            LOG.log(System.Logger.Level.ERROR, "forkd event handler failed", t);
+                        }
+                    }
+                }
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.ERROR, "forkd event loop error", t);
+            }
+        }
+    }
+
+    private void runTasks() {
+        Runnable r;
+        // Bounded: tasks queued by these tasks run on the next turn, after I/O had its chance.
+        int budget = tasks.size();
+        while (budget-- > 0 && (r = tasks.poll()) != null) {
+            try {
+                r.run();
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.ERROR, "forkd loop task failed", t);
+            }
+        }
+    }
+
+    /** Runs due timers; returns the epoll timeout in ms until the next one (-1: none, 0: work pending). */
+    private int runTimers() {
+        long now = System.nanoTime();
+        Timer t;
+        while ((t = timers.peek()) != null && (t.cancelled || t.deadline - now <= 0)) {
+            timers.poll();
+            if (!t.cancelled) {
+                try {
+                    t.task.run();
+                } catch (Throwable e) {
+                    LOG.log(System.Logger.Level.ERROR, "forkd timer failed", e);
+                }
+            }
+        }
+        if (!tasks.isEmpty()) return 0;
+        if (t == null) return -1;
+        long ms = (t.deadline - now + 999_999) / 1_000_000;
+        return (int) Math.min(Math.max(ms, 1), Integer.MAX_VALUE);
+    }
+}

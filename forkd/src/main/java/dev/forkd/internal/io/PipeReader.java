@@ -1,0 +1,116 @@
+package dev.forkd.internal.io;
+
+import dev.forkd.internal.posix.Errno;
+import dev.forkd.internal.posix.LibC;
+import dev.forkd.internal.posix.PosixException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Pumps one parent-side read fd (a child's stdout, stderr or an extra pipe) on the {@link EventLoop} into a
+ * {@link Sink}. Owns the fd: it is closed at EOF, on error, or by {@link #close()}, always on the loop thread.
+ */
+public final class PipeReader {
+    /** Where the bytes go. Both methods run on the loop thread and must not block. */
+    public interface Sink {
+        /** A chunk the sink now owns. Return false to pause reading until {@link PipeReader#resume()}. */
+        boolean onData(byte[] chunk);
+
+        /** Called once: at EOF (error null), on a read error, or when the reader was closed. */
+        void onEnd(IOException error);
+    }
+
+    /** Reads per readiness event before yielding to other fds. */
+    private static final int READS_PER_EVENT = 16;
+
+    private final EventLoop loop;
+    private final Fd fd;
+    private final Sink sink;
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private long token = -1;
+    private boolean paused;
+    private boolean finished;
+
+    private PipeReader(EventLoop loop, Fd fd, Sink sink) {
+        this.loop = loop;
+        this.fd = fd;
+        this.sink = sink;
+    }
+
+    /** Makes fd non-blocking and starts pumping it. */
+    public static PipeReader start(Fd fd, Sink sink) throws PosixException {
+        Fds.setNonBlocking(fd.value());
+        EventLoop loop = EventLoop.get();
+        PipeReader r = new PipeReader(loop, fd, sink);
+        loop.execute(r::arm);
+        return r;
+    }
+
+    /** Completes once the fd is closed (EOF, error or close()). */
+    public CompletableFuture<Void> done() {
+        return done;
+    }
+
+    /** Resumes a paused reader; any thread. */
+    public void resume() {
+        loop.execute(() -> {
+            if (paused && !finished) {
+                paused = false;
+                arm();
+            }
+        });
+    }
+
+    /** Stops reading and closes the fd; any thread. The sink gets onEnd(null) if it has not ended yet. */
+    public void close() {
+        loop.execute(() -> finish(null));
+    }
+
+    private void arm() {
+        if (finished) return;
+        token = loop.register(fd.value(), LibC.EPOLLIN, this::ready);
+        if (token < 0) finish(new IOException("cannot watch " + fd));
+    }
+
+    private void ready(int events) {
+        MemorySegment buf = loop.scratch();
+        for (int i = 0; i < READS_PER_EVENT && !finished; i++) {
+            long n = LibC.read(fd.value(), buf, EventLoop.SCRATCH_SIZE);
+            if (n > 0) {
+                byte[] chunk = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+                if (!sink.onData(chunk)) {
+                    // Unregister rather than clear the interest: epoll reports EPOLLHUP whatever the mask,
+                    // so a paused pipe whose writer has gone would otherwise spin the loop.
+                    loop.unregister(fd.number(), token);
+                    token = -1;
+                    paused = true;
+                    return;
+                }
+                if (n < EventLoop.SCRATCH_SIZE) return; // drained for now; level-triggered epoll calls again
+            } else if (n == 0) {
+                finish(null);
+            } else {
+                int err = LibC.errno();
+                if (err == Errno.EAGAIN) return;
+                if (err != Errno.EINTR) finish(new PosixException("read", err, fd.toString()));
+            }
+        }
+    }
+
+    private void finish(IOException error) {
+        if (finished) return;
+        finished = true;
+        if (token >= 0) {
+            loop.unregister(fd.number(), token);
+            token = -1;
+        }
+        fd.close();
+        try {
+            sink.onEnd(error);
+        } finally {
+            done.complete(null);
+        }
+    }
+}

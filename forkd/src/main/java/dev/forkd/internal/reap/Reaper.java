@@ -1,0 +1,128 @@
+package dev.forkd.internal.reap;
+
+import dev.forkd.internal.io.EventLoop;
+import dev.forkd.internal.posix.Errno;
+import dev.forkd.internal.posix.LibC;
+import dev.forkd.internal.posix.PosixException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.function.Consumer;
+
+/**
+ * Reaps forkd's children, and only forkd's: one pidfd per child on the shared {@link EventLoop}, then
+ * {@code waitid(P_PIDFD)}, which collects exactly that child.
+ *
+ * <p>Never {@code waitpid(-1)} or {@code P_ALL}: the JDK reaps its own {@code ProcessBuilder} children by pid
+ * and would lose their statuses. Opening the pidfd after posix_spawn is race-free only because nobody else
+ * reaps our child, so its pid cannot be recycled before we hold the pidfd.
+ */
+public final class Reaper {
+    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static volatile boolean initialised;
+
+    private Reaper() {}
+
+    /**
+     * Resets an inherited SIGCHLD=SIG_IGN to SIG_DFL. With SIGCHLD ignored the kernel auto-reaps every child,
+     * and waitid then finds nothing (ECHILD). A real handler installed by someone else is left alone.
+     */
+    public static void init() {
+        if (initialised) return;
+        synchronized (Reaper.class) {
+            if (initialised) return;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment old = arena.allocate(LibC.SIZEOF_SIGACTION, 8);
+                if (LibC.sigaction(LibC.SIGCHLD, MemorySegment.NULL, old) == 0
+                        && old.get(ValueLayout.JAVA_LONG, 0) == 1L /* SIG_IGN */) {
+                    MemorySegment dfl = arena.allocate(LibC.SIZEOF_SIGACTION, 8); // zeroed: SIG_DFL, no flags
+                    LibC.sigaction(LibC.SIGCHLD, dfl, MemorySegment.NULL);
+                }
+            }
+            initialised = true;
+        }
+    }
+
+    /**
+     * Takes hold of a freshly spawned child: opens its pidfd. Call {@link #watch} next. Where no pidfd can be
+     * had (EMFILE, or a kernel without pidfds) the handle falls back to kill(2) by pid, which is still safe
+     * because nobody but forkd reaps the child.
+     */
+    public static PidHandle open(int pid) {
+        int pidfd = LibC.pidfd_open(pid, 0);
+        if (pidfd < 0) {
+            LOG.log(System.Logger.Level.WARNING, new PosixException("pidfd_open", LibC.errno(), "pid " + pid).getMessage()
+                    + "; reaping pid " + pid + " on a fallback thread");
+        }
+        return new PidHandle(pid, pidfd);
+    }
+
+    /**
+     * Reaps the child when it exits. {@code onExit} runs once, on the loop thread (or, without a pidfd, on a
+     * fallback waiter thread of its own), after the child has been reaped.
+     */
+    public static void watch(PidHandle handle, Consumer<WaitStatus> onExit) {
+        int pid = handle.pid();
+        int pidfd = handle.pidfd();
+        if (pidfd < 0) {
+            Thread.ofPlatform().daemon().name("forkd-wait-" + pid).start(() -> {
+                WaitStatus st = blockingWait(pid);
+                handle.markReaped();
+                onExit.accept(st);
+            });
+            return;
+        }
+        EventLoop loop = EventLoop.get();
+        loop.execute(() -> {
+            long[] token = new long[1];
+            token[0] = loop.register(pidfd, LibC.EPOLLIN, ev -> {
+                WaitStatus st = reap(pidfd, pid);
+                if (st == null) return; // spurious: not exited yet
+                loop.unregister(pidfd, token[0]);
+                handle.markReaped(); // closes the pidfd under the kill lock
+                onExit.accept(st);
+            });
+        });
+    }
+
+    private static WaitStatus reap(int pidfd, int pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment si = arena.allocate(LibC.SIZEOF_SIGINFO, 8);
+            while (true) {
+                int rc = LibC.waitid(LibC.P_PIDFD, pidfd, si, LibC.WEXITED | LibC.WNOHANG);
+                if (rc == 0) {
+                    if (si.get(ValueLayout.JAVA_INT, 16) == 0) return null; // WNOHANG, still running
+                    return decode(si);
+                }
+                int err = LibC.errno();
+                if (err == Errno.EINTR) continue;
+                // ECHILD: someone else reaped our child (a foreign waitpid(-1)); the status is lost.
+                LOG.log(System.Logger.Level.ERROR, new PosixException("waitid", err, "pid " + pid).getMessage()
+                        + ": another component reaped forkd's child; reporting exit code 255");
+                return new WaitStatus(true, 255, 0, false);
+            }
+        }
+    }
+
+    private static WaitStatus blockingWait(int pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment si = arena.allocate(LibC.SIZEOF_SIGINFO, 8);
+            while (true) {
+                if (LibC.waitid(LibC.P_PID, pid, si, LibC.WEXITED) == 0) return decode(si);
+                int err = LibC.errno();
+                if (err != Errno.EINTR) return new WaitStatus(true, 255, 0, false);
+            }
+        }
+    }
+
+    /** siginfo_t: si_code at 8, si_status at 24. */
+    private static WaitStatus decode(MemorySegment si) {
+        int code = si.get(ValueLayout.JAVA_INT, 8);
+        int status = si.get(ValueLayout.JAVA_INT, 24);
+        return switch (code) {
+            case LibC.CLD_EXITED -> new WaitStatus(true, status, 0, false);
+            case LibC.CLD_DUMPED -> new WaitStatus(false, 0, status, true);
+            default -> new WaitStatus(false, 0, status, false);
+        };
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * forkd: Node.js's multi-process model for the JVM. See {@link dev.forkd.ChildProcesses}.
+ */
+module dev.forkd {
+    exports dev.forkd;
+    exports dev.forkd.ipc;
+}
