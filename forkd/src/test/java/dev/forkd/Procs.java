@@ -1,0 +1,71 @@
+package dev.forkd;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Reads /proc for the tests: liveness, zombies, open fds. */
+final class Procs {
+    private Procs() {}
+
+    /** True if pid exists and is not a zombie. */
+    static boolean alive(long pid) {
+        String stat = stat(pid);
+        return stat != null && state(stat) != 'Z';
+    }
+
+    static String stat(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/stat"));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static char state(String stat) {
+        return stat.charAt(stat.lastIndexOf(')') + 2);
+    }
+
+    /** Field n (1-based, as in proc(5)) of /proc/pid/stat. */
+    static long statField(long pid, int n) {
+        String stat = stat(pid);
+        if (stat == null) throw new IllegalStateException("no process " + pid);
+        String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(rest[n - 3]);
+    }
+
+    /** Children of this JVM that are zombies. */
+    static List<Long> zombieChildren() throws IOException {
+        long self = ProcessHandle.current().pid();
+        List<Long> zombies = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) continue;
+                String stat = stat(Long.parseLong(name));
+                if (stat == null) continue;
+                String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                if (Long.parseLong(rest[1]) == self && rest[0].equals("Z")) zombies.add(Long.parseLong(name));
+            }
+        }
+        return zombies;
+    }
+
+    static int openFdCount() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count();
+        }
+    }
+
+    /** Waits up to 5 s for pid to be gone (or a zombie); true if it went. */
+    static boolean awaitGone(long pid) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            if (!alive(pid)) return true;
+            Thread.sleep(10);
+        }
+        return false;
+    }
+}

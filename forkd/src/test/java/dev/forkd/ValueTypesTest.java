@@ -1,0 +1,63 @@
+package dev.forkd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ValueTypesTest {
+
+    @Test
+    void signalsResolveByNameAndNumber() {
+        assertThat(Signal.of("SIGTERM")).isSameAs(Signal.SIGTERM);
+        assertThat(Signal.of("term")).isSameAs(Signal.SIGTERM);
+        assertThat(Signal.of(9)).isSameAs(Signal.SIGKILL);
+        assertThat(Signal.of(34)).isEqualTo(new Signal("SIGRTMIN+0", 34));
+        assertThat(Signal.of("SIGRTMIN+2").number()).isEqualTo(36);
+        assertThatThrownBy(() -> Signal.of("SIGNOPE")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Signal.of(99)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void exitStatusIsACodeXorASignal() {
+        assertThat(new ExitStatus.Exited(0).success()).isTrue();
+        assertThat(new ExitStatus.Signaled(Signal.SIGKILL, false)).hasToString("signal: 9 (SIGKILL)");
+        assertThatThrownBy(() -> new ExitStatus.Exited(256)).isInstanceOf(IllegalArgumentException.class);
+        ExitStatus s = new ExitStatus.Signaled(Signal.SIGINT, false);
+        String described = switch (s) {
+            case ExitStatus.Exited(int code) -> "code " + code;
+            case ExitStatus.Signaled(Signal sig, boolean core) -> "signal " + sig.name();
+        };
+        assertThat(described).isEqualTo("signal SIGINT");
+    }
+
+    @Test
+    void execOptionsValidate() {
+        assertThatThrownBy(() -> ExecOptions.defaults().timeout(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ExecOptions.defaults().maxBuffer(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ExecOptions.defaults().killSignal(Signal.NONE))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void outputComparesByContent() {
+        Output a = new Output(new ExitStatus.Exited(0), "x".getBytes(), new byte[0]);
+        Output b = new Output(new ExitStatus.Exited(0), "x".getBytes(), new byte[0]);
+        assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+        assertThat(a.stdoutText()).isEqualTo("x");
+    }
+
+    @Test
+    void commandIsImmutable() {
+        Command base = Command.of("ls");
+        Command withArgs = base.args("-l");
+        assertThat(base.args()).isEmpty();
+        assertThat(withArgs.args()).containsExactly("-l");
+        assertThat(withArgs).hasToString("ls -l");
+        assertThat(base.env("A", "1").environment()).containsEntry("A", "1");
+        assertThat(base.environment()).doesNotContainKey("FORKD_SURELY_UNSET");
+        assertThat(base.envClear().environment()).isEmpty();
+    }
+}
