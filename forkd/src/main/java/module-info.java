@@ -2,6 +2,8 @@
  * forkd: Node.js's multi-process model for the JVM. See {@link dev.forkd.ChildProcesses}.
  */
 module dev.forkd {
+    requires tools.jackson.databind;
+
     exports dev.forkd;
     exports dev.forkd.ipc;
 }

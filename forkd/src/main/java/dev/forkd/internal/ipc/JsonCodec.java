@@ -1,0 +1,119 @@
+package dev.forkd.internal.ipc;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Node's JSON serialization mode, one message per line: {@code JSON.stringify(value) + "\n"} in UTF-8.
+ *
+ * <p>Encoding is compact (never pretty-printed), writes non-ASCII, U+2028 and U+2029 as raw UTF-8 and lone
+ * surrogates as {@code \ud800} escapes, as {@code JSON.stringify} does. One difference from Node: a
+ * {@code NaN} or infinite double becomes the string {@code "NaN"} (Jackson's choice) where Node writes
+ * {@code null}; both are valid JSON that Node parses.
+ *
+ * <p>Thread-safe: the mapper is immutable once built.
+ */
+public final class JsonCodec {
+    private static final int MAX_CAUSE_CHARS = 200;
+
+    private final JsonMapper mapper;
+
+    /** The default codec: compact output, exactly one JSON value per line, no limit on string length. */
+    public JsonCodec() {
+        this(JsonMapper.builder(JsonFactory.builder()
+                        // The line-length bound of JsonLineDecoder is the size limit; Jackson's default
+                        // 20M-char string limit would reject a legal message as "malformed".
+                        .streamReadConstraints(StreamReadConstraints.builder()
+                                .maxStringLength(Integer.MAX_VALUE).build())
+                        .build())
+                .disable(SerializationFeature.INDENT_OUTPUT)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build());
+    }
+
+    /** A codec with the caller's mapper (custom modules); it must not pretty-print. */
+    public JsonCodec(JsonMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    public JsonMapper mapper() {
+        return mapper;
+    }
+
+    /**
+     * One framed message: the compact JSON of {@code value} followed by {@code \n}. Never a blank line: even
+     * {@code null} encodes as {@code null\n}.
+     *
+     * @throws IllegalArgumentException when Jackson cannot serialize {@code value} (a cycle, a type with no
+     *     serializer) or the output would contain a raw line feed (a {@code RawValue} or {@code @JsonRawValue}
+     *     holding one), which would split the message in two on the wire
+     */
+    public byte[] encode(Object value) {
+        byte[] json;
+        try {
+            json = mapper.writeValueAsBytes(value);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("cannot send " + describe(value) + " as JSON: " + shorten(e), e);
+        }
+        for (byte b : json) {
+            // JSON escapes every control character inside strings, so a raw LF can only come from raw values.
+            if (b == '\n') {
+                throw new IllegalArgumentException("cannot send " + describe(value)
+                        + " as JSON: its encoding contains a raw line feed, which would end the message early");
+            }
+        }
+        if (json.length == 0) {
+            throw new IllegalArgumentException("cannot send " + describe(value) + " as JSON: it encodes to nothing");
+        }
+        byte[] line = new byte[json.length + 1];
+        System.arraycopy(json, 0, line, 0, json.length);
+        line[json.length] = '\n';
+        return line;
+    }
+
+    /**
+     * Parses one line (without its {@code \n}). Leading and trailing JSON whitespace, including a {@code \r}
+     * left by a CRLF sender, is accepted, as {@code JSON.parse} accepts it.
+     *
+     * @throws MessageFormatException {@link MessageFormatException.Kind#BLANK_LINE} or
+     *     {@link MessageFormatException.Kind#MALFORMED_JSON}; never for a valid JSON value, whatever its type
+     */
+    public JsonNode parse(String line) throws MessageFormatException {
+        if (isJsonWhitespace(line)) {
+            throw new MessageFormatException(MessageFormatException.Kind.BLANK_LINE,
+                    "blank line on the IPC channel", 0, null);
+        }
+        try {
+            return mapper.readTree(line);
+        } catch (JacksonException e) {
+            throw new MessageFormatException(MessageFormatException.Kind.MALFORMED_JSON,
+                    "malformed JSON on the IPC channel: " + MessageFormatException.excerpt(line) + ": "
+                            + shorten(e), 0, e);
+        }
+    }
+
+    private static boolean isJsonWhitespace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+        }
+        return true;
+    }
+
+    private static String describe(Object value) {
+        return value == null ? "null" : "a " + value.getClass().getName();
+    }
+
+    /** Jackson's first message line, cut short: a cycle's reference chain runs to kilobytes. */
+    private static String shorten(JacksonException e) {
+        String m = String.valueOf(e.getOriginalMessage());
+        int nl = m.indexOf('\n');
+        if (nl >= 0) m = m.substring(0, nl);
+        return m.length() <= MAX_CAUSE_CHARS ? m : m.substring(0, MAX_CAUSE_CHARS) + "…";
+    }
+}

@@ -1,0 +1,48 @@
+package dev.forkd.internal.ipc;
+
+import java.io.IOException;
+
+/**
+ * A line received on the IPC channel that is not a message. The channel reports it and carries on with the
+ * next line: Node crashes on such input, forkd must not (DESIGN.md §5).
+ */
+public final class MessageFormatException extends IOException {
+    /** What was wrong with the line. */
+    public enum Kind {
+        /** An empty line, or one holding only JSON whitespace. */
+        BLANK_LINE,
+        /** Text that is not exactly one JSON value. */
+        MALFORMED_JSON,
+        /** A line longer than the decoder's bound; it was skipped up to its {@code \n}. */
+        LINE_TOO_LONG,
+        /** The channel ended in the middle of a line. */
+        TRUNCATED
+    }
+
+    private static final int EXCERPT = 80;
+
+    private final Kind kind;
+    private final int closedFds;
+
+    MessageFormatException(Kind kind, String message, int closedFds, Throwable cause) {
+        super(message + (closedFds > 0 ? " (closed " + closedFds + " fd(s) that came with it)" : ""), cause);
+        this.kind = kind;
+        this.closedFds = closedFds;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** How many passed fds arrived with the rejected line and were closed because nobody can use them. */
+    public int closedFds() {
+        return closedFds;
+    }
+
+    /** The first characters of a line, quoted, for messages: enough to recognise it, never megabytes. */
+    static String excerpt(String line) {
+        String shown = line.length() <= EXCERPT ? line : line.substring(0, EXCERPT) + "…";
+        return '"' + shown.replace("\\", "\\\\").replace("\"", "\\\"").replace("\r", "\\r") + '"'
+                + (line.length() > EXCERPT ? " (" + line.length() + " chars)" : "");
+    }
+}

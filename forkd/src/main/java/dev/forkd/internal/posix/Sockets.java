@@ -1,0 +1,165 @@
+package dev.forkd.internal.posix;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Socket bindings for the IPC channel: {@code sendmsg}/{@code recvmsg} with SCM_RIGHTS, socket inspection
+ * ({@code getsockname}, {@code getpeername}, {@code getsockopt}) and {@code shutdown}. Same rules as
+ * {@link LibC}: one lazy holder per function, errno captured by every call and read with {@link #errno()}.
+ *
+ * <p>Struct offsets are for LP64 Linux (x86_64 and aarch64 agree), measured with offsetof() on glibc 2.36.
+ */
+public final class Sockets {
+    private Sockets() {}
+
+    // ---- constants ----
+    public static final int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+    public static final int SOCK_STREAM = 1, SOCK_DGRAM = 2;
+    public static final int SOL_SOCKET = 1, SCM_RIGHTS = 1;
+    public static final int SO_TYPE = 3, SO_ACCEPTCONN = 30, SO_DOMAIN = 39;
+    public static final int MSG_CTRUNC = 0x8, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000,
+            MSG_CMSG_CLOEXEC = 0x40000000;
+    public static final int SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
+
+    // ---- struct msghdr (56 bytes) ----
+    public static final long SIZEOF_MSGHDR = 56;
+    public static final long MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32,
+            MSG_CONTROLLEN = 40, MSG_FLAGS = 48;
+
+    // ---- struct iovec (16 bytes) ----
+    public static final long SIZEOF_IOVEC = 16;
+    public static final long IOV_BASE = 0, IOV_LEN = 8;
+
+    // ---- struct cmsghdr: header 16 bytes, data 8-aligned after it ----
+    public static final long SIZEOF_CMSGHDR = 16;
+    /** cmsg_len is a size_t, not an int: writing it as an int leaves garbage in the high half. */
+    public static final long CMSG_LEN_OFFSET = 0, CMSG_LEVEL = 8, CMSG_TYPE = 12, CMSG_DATA = 16;
+
+    /** sockaddr_storage: big enough for any address the kernel returns. */
+    public static final long SIZEOF_SOCKADDR_STORAGE = 128;
+    /** sockaddr_in: family u16 @0, port u16 big-endian @2, address 4 bytes @4. */
+    public static final long SIN_PORT = 2, SIN_ADDR = 4;
+    /** sockaddr_in6: family @0, port big-endian @2, flowinfo @4, address 16 bytes @8, scope id @24. */
+    public static final long SIN6_PORT = 2, SIN6_ADDR = 8, SIN6_SCOPE_ID = 24;
+    /** sockaddr_un: family @0, path (up to 108 bytes, NUL-terminated unless full) @2. */
+    public static final long SUN_PATH = 2;
+
+    /** {@code CMSG_ALIGN(len)}: rounds up to a multiple of sizeof(size_t). */
+    public static long cmsgAlign(long len) {
+        return (len + 7) & ~7L;
+    }
+
+    /** {@code CMSG_SPACE(len)}: bytes a control message with {@code len} data bytes occupies. 24 for one fd. */
+    public static long cmsgSpace(long len) {
+        return SIZEOF_CMSGHDR + cmsgAlign(len);
+    }
+
+    /** {@code CMSG_LEN(len)}: the value of cmsg_len for {@code len} data bytes. 20 for one fd. */
+    public static long cmsgLen(long len) {
+        return SIZEOF_CMSGHDR + len;
+    }
+
+    public static int errno() {
+        return Native.errno();
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+
+    // ---- messages (errno) ----
+
+    private static final class SendMsg {
+        static final MethodHandle H = Native.withErrno("sendmsg",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    /** sendmsg(2): bytes sent, or -1 with errno. */
+    public static long sendmsg(int fd, MemorySegment msghdr, int flags) {
+        try {
+            return (long) SendMsg.H.invokeExact(Native.capture(), fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final class RecvMsg {
+        static final MethodHandle H = Native.withErrno("recvmsg",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    /** recvmsg(2): bytes received (0 at end of stream), or -1 with errno. */
+    public static long recvmsg(int fd, MemorySegment msghdr, int flags) {
+        try {
+            return (long) RecvMsg.H.invokeExact(Native.capture(), fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---- inspection (errno) ----
+
+    private static final class SockName {
+        static final MethodHandle H = Native.withErrno("getsockname",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    /** getsockname(2); {@code addrlen} points to a socklen_t (int) holding the buffer size on entry. */
+    public static int getsockname(int fd, MemorySegment addr, MemorySegment addrlen) {
+        try {
+            return (int) SockName.H.invokeExact(Native.capture(), fd, addr, addrlen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final class PeerName {
+        static final MethodHandle H = Native.withErrno("getpeername",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    /** getpeername(2); ENOTCONN for a socket with no peer. */
+    public static int getpeername(int fd, MemorySegment addr, MemorySegment addrlen) {
+        try {
+            return (int) PeerName.H.invokeExact(Native.capture(), fd, addr, addrlen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final class SockOpt {
+        static final MethodHandle H = Native.withErrno("getsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    /** getsockopt(2); used for SO_TYPE, SO_DOMAIN and SO_ACCEPTCONN, which are ints. */
+    public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment valueLen) {
+        try {
+            return (int) SockOpt.H.invokeExact(Native.capture(), fd, level, name, value, valueLen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final class Shutdown {
+        static final MethodHandle H = Native.withErrno("shutdown",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    /** shutdown(2) with {@link #SHUT_RD}, {@link #SHUT_WR} or {@link #SHUT_RDWR}. */
+    public static int shutdown(int fd, int how) {
+        try {
+            return (int) Shutdown.H.invokeExact(Native.capture(), fd, how);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+}
