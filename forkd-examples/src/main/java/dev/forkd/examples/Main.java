@@ -1,8 +1,75 @@
 package dev.forkd.examples;
 
-/** Placeholder entry point; the examples land in the next commit. */
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * {@code java -jar forkd-examples.jar [command] [args...]}: runs one example by name, or a whole tour.
+ *
+ * <p>With no command it runs {@code child-process}, the tour of the article's child_process section. Exit
+ * status: 0 when the command succeeded, 1 when it failed, 2 for an unknown command.
+ *
+ * <p>To add a command (a tour or a single example), put it in {@link #COMMANDS}.
+ */
 public final class Main {
+    /** A command-line command: a one-line summary for the usage text and what to run. */
+    public record Subcommand(String summary, ExampleMain main) {}
+
+    static final String DEFAULT_COMMAND = "child-process";
+
+    /** Every command by name, in the order the usage text lists them. */
+    static final Map<String, Subcommand> COMMANDS = commands();
+
+    private Main() {}
+
+    private static Map<String, Subcommand> commands() {
+        Map<String, Subcommand> commands = new LinkedHashMap<>();
+        commands.put("child-process", new Subcommand("the whole child_process tour, in the article's order",
+                ChildProcessTour::main));
+        for (Example e : ChildProcessTour.EXAMPLES) commands.put(e.name(), new Subcommand(e.mirrors(), e.main()));
+        return Collections.unmodifiableMap(commands);
+    }
+
     public static void main(String[] args) {
-        System.out.println("forkd examples");
+        String name = args.length == 0 ? DEFAULT_COMMAND : args[0];
+        if (name.equals("help") || name.equals("-h") || name.equals("--help")) {
+            usage(System.out);
+            return;
+        }
+        Subcommand command = COMMANDS.get(name);
+        if (command == null) {
+            System.err.println("forkd-examples: unknown command '" + name + "'");
+            usage(System.err);
+            System.exit(2);
+        }
+        try {
+            command.main().main(args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length));
+        } catch (Exception e) {
+            Throwable cause = e;
+            while ((cause instanceof ExecutionException || cause instanceof CompletionException)
+                    && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            System.out.flush();
+            System.err.println("forkd-examples " + name + " failed: " + cause.getClass().getSimpleName() + ": "
+                    + cause.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("usage: java -jar forkd-examples.jar [command] [args...]");
+        out.println();
+        out.println("commands (default: " + DEFAULT_COMMAND + "):");
+        int width = COMMANDS.keySet().stream().mapToInt(String::length).max().orElse(0);
+        COMMANDS.forEach((name, command) ->
+                out.println("  " + name + " ".repeat(width - name.length() + 2) + command.summary()));
+        out.println();
+        out.println("spawn-pipeline, spawn-inherit, shell-option, exec and env-cwd take an optional directory.");
     }
 }
