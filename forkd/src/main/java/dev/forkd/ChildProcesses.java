@@ -49,6 +49,22 @@ public final class ChildProcesses {
         return PosixChildProcess.start(SpawnRequest.of(command, StdioPlan.Mode.SPAWN, false, false), fd -> null);
     }
 
+    /**
+     * Starts a new JVM running {@code mainClass} from this JVM's class path, with an IPC channel: Node's
+     * {@code fork}. The child shares this process's stdio; see {@link #fork(ForkOptions)} for the rest.
+     */
+    public static ChildProcess fork(String mainClass, String... args) throws SpawnException {
+        return fork(ForkOptions.of(mainClass, args));
+    }
+
+    /**
+     * Starts a new JVM with an IPC channel on its fd 3. {@link ChildProcess#channel()} is the parent's end;
+     * the child opens its end with {@link dev.forkd.ipc.Channel#parent()}.
+     */
+    public static ChildProcess fork(ForkOptions options) throws SpawnException {
+        return spawn(options.toCommand());
+    }
+
     /** Runs {@code shellCommand} with {@code /bin/sh -c}; see {@link #execFile(Command, ExecOptions)}. */
     public static CompletableFuture<Output> exec(String shellCommand) {
         return exec(shellCommand, ExecOptions.defaults());

@@ -136,6 +136,11 @@ public final class Command {
                 detached, shell, killTree);
     }
 
+    /** Connects fds 0, 1 and 2 to the parent's own: Node's {@code stdio: 'inherit'}, ProcessBuilder's inheritIO. */
+    public Command inheritIO() {
+        return stdio(Stdio.inherit(), Stdio.inherit(), Stdio.inherit());
+    }
+
     private Command withStdio(int fd, Stdio s) {
         Objects.requireNonNull(s, "stdio");
         List<Stdio> list = new ArrayList<>(stdio);
@@ -186,9 +191,15 @@ public final class Command {
         return Optional.ofNullable(cwd);
     }
 
-    /** The child's environment as it would be spawned now: the parent's (unless cleared) plus changes. */
+    /**
+     * The child's environment as it would be spawned now: the parent's (unless cleared) plus changes. The
+     * parent's own IPC variables ({@code NODE_CHANNEL_FD}, {@code NODE_CHANNEL_SERIALIZATION_MODE}) are never
+     * inherited: they describe this process's channel, not the child's.
+     */
     public Map<String, String> environment() {
         Map<String, String> env = inheritEnv ? new LinkedHashMap<>(System.getenv()) : new LinkedHashMap<>();
+        env.remove("NODE_CHANNEL_FD");
+        env.remove("NODE_CHANNEL_SERIALIZATION_MODE");
         for (var e : envChanges.entrySet()) {
             if (e.getValue() == null) env.remove(e.getKey());
             else env.put(e.getKey(), e.getValue());

@@ -1,10 +1,82 @@
 package dev.forkd.ipc;
 
+import dev.forkd.internal.ipc.ParentChannel;
+import java.nio.channels.SelectableChannel;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
 /**
- * The IPC channel between a parent and a child, wire-compatible with Node's. Arrives with the fork/IPC work;
- * for now {@link dev.forkd.Stdio#ipc()} is rejected with a clear "not yet supported" error.
+ * The IPC channel between a parent and a child, wire-compatible with Node's: one compact JSON text and a
+ * {@code \n} per message over an AF_UNIX socket, handles passed with SCM_RIGHTS. A forkd parent can drive a
+ * Node child ({@code process.send}, {@code process.on('message')}) and a Node parent can drive a forkd child.
+ *
+ * <p><b>Ordering.</b> Messages arrive in the order they were sent; listeners are called one message at a time,
+ * on a virtual thread, never on forkd's event loop. Messages that arrive before the first listener is added
+ * are kept and delivered to it, as in Node.
+ *
+ * <p><b>Flow control.</b> {@link #send} queues the message and returns; the future completes once it has been
+ * written to the socket (not when the peer has read it). While more than {@link #SEND_QUEUE_LIMIT} bytes are
+ * queued because the peer reads slowly, {@code send} blocks the calling thread until there is room, so a slow
+ * reader never grows the sender's heap without bound. (Two peers that only ever send from inside their
+ * message listeners, faster than the other side reads, can therefore stall each other; send from another
+ * thread if a listener produces floods.)
+ *
+ * <p><b>Handles.</b> {@link #send(Object, SelectableChannel)} passes a listening {@code ServerSocketChannel},
+ * a connected {@code SocketChannel} or a {@code DatagramChannel} to the peer, which receives it as
+ * {@link Message#handle()}. As in Node, every message sent after a handle waits until the peer has
+ * acknowledged it.
  */
 public interface Channel {
-    /** True while messages can be sent. */
+
+    /** Bytes the send queue may hold before {@link #send} blocks: 16 MiB. */
+    long SEND_QUEUE_LIMIT = 16L << 20;
+
+    /**
+     * The channel to this process's parent, if it was started with one (by {@code fork}, by
+     * {@link dev.forkd.Stdio#ipc()}, or by a Node parent with an {@code 'ipc'} stdio entry). The first call
+     * opens it; later calls return the same channel. The {@code NODE_CHANNEL_*} variables are not passed on to
+     * this process's own children.
+     */
+    static Optional<Channel> parent() {
+        return ParentChannel.get();
+    }
+
+    /**
+     * Sends a message: anything Jackson can write as JSON (a record, a Map, a String, a number, a
+     * {@code JsonNode}...). Objects whose {@code cmd} starts with {@code NODE_} are reserved.
+     *
+     * @return completes when the message has been written, or fails with {@link ChannelClosedException}
+     * @throws IllegalArgumentException if the message cannot be written as JSON (nothing is sent)
+     */
+    CompletableFuture<Void> send(Object message);
+
+    /** Sends a message with a handle; see {@link #send(Object, SelectableChannel, SendOptions)}. */
+    default CompletableFuture<Void> send(Object message, SelectableChannel handle) {
+        return send(message, handle, SendOptions.defaults());
+    }
+
+    /**
+     * Sends a message together with a socket the peer can use. A server stays open here (both processes can
+     * accept on it); a connected socket is closed here once the peer has acknowledged it, unless
+     * {@link SendOptions#keepOpen()}.
+     *
+     * @throws IllegalArgumentException for a channel that is not a server socket, socket or datagram channel
+     */
+    CompletableFuture<Void> send(Object message, SelectableChannel handle, SendOptions options);
+
+    /** Adds a listener for the peer's messages. Closing the subscription removes it. */
+    Subscription onMessage(Consumer<Message> listener);
+
+    /** Completes once, when the channel is closed by either side (Node's 'disconnect'). */
+    CompletableFuture<Void> onDisconnect();
+
+    /** True until the channel is closed by either side. */
     boolean isConnected();
+
+    /**
+     * Closes the channel after the messages already queued have been written. The peer sees 'disconnect'.
+     * Idempotent.
+     */
+    void disconnect();
 }

@@ -130,6 +130,12 @@ public final class EventLoop {
         return token;
     }
 
+    /** Changes the events a registration waits for; loop thread only. */
+    public void modify(int fd, long token, int events) {
+        assert inLoop();
+        if (handlers.containsKey(token)) ctl(LibC.EPOLL_CTL_MOD, fd, events, token);
+    }
+
     /** Removes fd from the epoll set and forgets its handler; loop thread only. Safe to call twice. */
     public void unregister(int fd, long token) {
         assert inLoop();

@@ -47,6 +47,11 @@ public final class LibC {
 
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) return r;
+        // A holder class whose downcall was refused fails its static init; say why, every time.
+        if (t instanceof ExceptionInInitializerError e && e.getCause() instanceof RuntimeException r) return r;
+        if (t instanceof NoClassDefFoundError && Native.denied != null) {
+            return new IllegalStateException(Native.ADVICE, Native.denied);
+        }
         if (t instanceof Error e) throw e;
         return new IllegalStateException(t);
     }

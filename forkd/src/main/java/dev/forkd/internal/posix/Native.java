@@ -28,20 +28,36 @@ final class Native {
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
+    /** Set once a downcall was refused: later holder-class failures are reported with the same advice. */
+    static volatile IllegalCallerException denied;
+
     private Native() {}
+
+    static final String ADVICE = "forkd needs native access: start java with "
+            + "--enable-native-access=ALL-UNNAMED (or =dev.forkd on the module path); for java -jar, put "
+            + "'Enable-Native-Access: ALL-UNNAMED' in the jar's manifest";
 
     /** A downcall that reports failure through its return value only (no errno). */
     static MethodHandle plain(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        return LINKER.downcallHandle(symbol(name), descriptor, options);
+        return link(name, descriptor, options);
     }
 
     /** A downcall whose first argument becomes the errno capture segment; call {@link #errno()} after it. */
     static MethodHandle withErrno(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(symbol(name), descriptor, Linker.Option.captureCallState("errno"));
+        return link(name, descriptor, Linker.Option.captureCallState("errno"));
     }
 
     static MethodHandle withErrno(String name, FunctionDescriptor descriptor, Linker.Option extra) {
-        return LINKER.downcallHandle(symbol(name), descriptor, Linker.Option.captureCallState("errno"), extra);
+        return link(name, descriptor, Linker.Option.captureCallState("errno"), extra);
+    }
+
+    private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        try {
+            return LINKER.downcallHandle(symbol(name), descriptor, options);
+        } catch (IllegalCallerException e) {
+            denied = e;
+            throw new IllegalStateException(ADVICE, e);
+        }
     }
 
     static MemorySegment capture() {

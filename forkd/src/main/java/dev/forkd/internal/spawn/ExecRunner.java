@@ -6,6 +6,7 @@ import dev.forkd.ExitException;
 import dev.forkd.ExitStatus;
 import dev.forkd.Output;
 import dev.forkd.SpawnException;
+import dev.forkd.internal.io.Dispatch;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.PipeReader;
 import java.io.IOException;

@@ -5,6 +5,9 @@ import dev.forkd.ExitStatus;
 import dev.forkd.Signal;
 import dev.forkd.SpawnException;
 import dev.forkd.StdioStream;
+import dev.forkd.internal.io.Dispatch;
+import dev.forkd.internal.io.EventLoop;
+import dev.forkd.internal.ipc.IpcChannel;
 import dev.forkd.internal.io.Fd;
 import dev.forkd.internal.io.Fds;
 import dev.forkd.internal.io.PipeInputStream;
@@ -41,6 +44,7 @@ public final class PosixChildProcess implements ChildProcess {
     private final CompletableFuture<ExitStatus> closed;
     private volatile ExitStatus status;
     private volatile boolean killed;
+    private IpcChannel channel;
 
     private PosixChildProcess(SpawnRequest request, Spawner.Spawned spawned, IntFunction<PipeReader.Sink> sinks)
             throws PosixException {
@@ -86,6 +90,10 @@ public final class PosixChildProcess implements ChildProcess {
                     outputs.add(reader.done());
                     streams[i] = new Stream(pis, out, i);
                 }
+                case Slot.Ipc ipc -> {
+                    channel = IpcChannel.open(ends[i], "child " + spawned.pid());
+                    outputs.add(channel.closedFuture());
+                }
                 default -> throw new IllegalStateException("no parent end expected for " + slot);
             }
         }
@@ -115,13 +123,30 @@ public final class PosixChildProcess implements ChildProcess {
         }
     }
 
+    /** How long 'exit' waits for the channel's last messages after the child was reaped. */
+    private static final long CHANNEL_DRAIN_NANOS = 1_000_000_000L;
+
     private void onReaped(WaitStatus ws) {
         ExitStatus st = ws.exited() ? new ExitStatus.Exited(ws.code())
                 : new ExitStatus.Signaled(Signal.of(ws.signal()), ws.coreDumped());
         status = st;
         ShutdownGuard.remove(pid);
         reaped.complete(st);
-        Dispatch.EVENTS.execute(() -> exit.complete(st));
+        if (channel == null) {
+            Dispatch.EVENTS.execute(() -> exit.complete(st));
+            return;
+        }
+        // The child's last messages are in the socket when it dies: read the channel to EOF and deliver them
+        // before 'exit'. A grandchild that inherited the channel could hold it open, so wait at most a second.
+        EventLoop loop = EventLoop.get();
+        EventLoop.Timer timer = loop.schedule(CHANNEL_DRAIN_NANOS, () -> Dispatch.EVENTS.execute(() -> exit.complete(st)));
+        channel.closedFuture().thenRun(() -> {
+            timer.cancel();
+            Dispatch.EVENTS.execute(() -> {
+                channel.awaitDelivered(CHANNEL_DRAIN_NANOS);
+                exit.complete(st);
+            });
+        });
     }
 
     /** The normalised request this child was spawned from. */
@@ -193,7 +218,7 @@ public final class PosixChildProcess implements ChildProcess {
 
     @Override
     public Optional<Channel> channel() {
-        return Optional.empty();
+        return Optional.ofNullable(channel);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.forkd.internal.spawn;
 
 import dev.forkd.Command;
+import dev.forkd.internal.ipc.ParentChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,14 @@ public record SpawnRequest(String program, String path, List<String> argv, List<
         argv.addAll(args);
         for (String a : argv) checkNul("argument", a);
         Map<String, String> envMap = command.environment();
+        List<Slot> slots = StdioPlan.plan(command.stdio(), mode, hasInput);
+        for (int i = 0; i < slots.size(); i++) {
+            if (slots.get(i) instanceof Slot.Ipc) {
+                // What Node's child runtime (and Channel.parent()) looks for.
+                envMap.put(ParentChannel.FD_VARIABLE, Integer.toString(i));
+                envMap.put(ParentChannel.MODE_VARIABLE, "json");
+            }
+        }
         List<String> env = new ArrayList<>(envMap.size());
         for (var e : envMap.entrySet()) {
             checkNul("environment variable name", e.getKey());
@@ -54,7 +63,6 @@ public record SpawnRequest(String program, String path, List<String> argv, List<
         Path cwd = command.cwd().orElse(null);
         if (cwd != null) checkNul("cwd", cwd.toString());
         String path = envMap.getOrDefault("PATH", DEFAULT_PATH);
-        List<Slot> slots = StdioPlan.plan(command.stdio(), mode, hasInput);
         for (Slot s : slots) {
             if (s instanceof Slot.OpenFile(String p, int ignored)) checkNul("stdio file", p);
         }

@@ -27,20 +27,21 @@ public final class Spawner {
     /** What a successful spawn leaves the parent: the pid and its ends of the pipes, by child fd. */
     public record Spawned(int pid, Fd[] parentEnds) {}
 
-    private static final MemorySegment EMPTY_SIGSET;
-    private static final MemorySegment FULL_SIGSET;
+    /** The two signal sets every spawn uses, built once. */
+    private static final class Sigsets {
+        static final MemorySegment EMPTY = Arena.global().allocate(LibC.SIZEOF_SIGSET, 8);
+        static final MemorySegment FULL = Arena.global().allocate(LibC.SIZEOF_SIGSET, 8);
 
-    static {
-        Reaper.init();
-        EMPTY_SIGSET = Arena.global().allocate(LibC.SIZEOF_SIGSET, 8);
-        FULL_SIGSET = Arena.global().allocate(LibC.SIZEOF_SIGSET, 8);
-        LibC.sigemptyset(EMPTY_SIGSET);
-        LibC.sigfillset(FULL_SIGSET);
+        static {
+            LibC.sigemptyset(EMPTY);
+            LibC.sigfillset(FULL);
+        }
     }
 
     private Spawner() {}
 
     public static Spawned spawn(SpawnRequest req) throws SpawnException {
+        Reaper.init(); // first: a JVM without native access fails here, with the advice in the message
         String file = resolve(req);
         if (req.cwd() != null && !Files.isDirectory(req.cwd())) {
             // posix_spawn would report a bad cwd as ENOENT of the program, which misleads; say what it is.
@@ -89,8 +90,8 @@ public final class Spawner {
                         flags |= LibC.POSIX_SPAWN_SETPGROUP;
                         check("posix_spawnattr_setpgroup", LibC.posix_spawnattr_setpgroup(attr, 0), file);
                     }
-                    check("posix_spawnattr_setsigmask", LibC.posix_spawnattr_setsigmask(attr, EMPTY_SIGSET), file);
-                    check("posix_spawnattr_setsigdefault", LibC.posix_spawnattr_setsigdefault(attr, FULL_SIGSET), file);
+                    check("posix_spawnattr_setsigmask", LibC.posix_spawnattr_setsigmask(attr, Sigsets.EMPTY), file);
+                    check("posix_spawnattr_setsigdefault", LibC.posix_spawnattr_setsigdefault(attr, Sigsets.FULL), file);
                     check("posix_spawnattr_setflags", LibC.posix_spawnattr_setflags(attr, flags), file);
 
                     MemorySegment pid = arena.allocate(ValueLayout.JAVA_INT);
@@ -130,7 +131,7 @@ public final class Spawner {
                 childSide.add(pipe[1]);
                 yield pipe[1].number();
             }
-            case Slot.Duplex d -> {
+            case Slot.Duplex _, Slot.Ipc _ -> {
                 Fd[] pair = Fds.socketPair();
                 parentEnds[i] = pair[0];
                 childSide.add(pair[1]);
@@ -148,7 +149,6 @@ public final class Spawner {
                 childSide.add(f);
                 yield f.number();
             }
-            case Slot.Ipc ipc -> throw new UnsupportedOperationException("Stdio.ipc() is not yet supported");
         };
     }
 

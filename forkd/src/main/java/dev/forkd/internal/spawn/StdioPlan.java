@@ -42,8 +42,7 @@ public final class StdioPlan {
                         throw new IllegalArgumentException("Stdio.ipc() cannot be used with the sync variants");
                     }
                     if (++ipc > 1) throw new IllegalArgumentException("at most one Stdio.ipc() per child");
-                    throw new UnsupportedOperationException(
-                            "Stdio.ipc() is not yet supported by this version of forkd (fork and IPC arrive later)");
+                    yield new Slot.Ipc();
                 }
             };
             slots.add(slot);

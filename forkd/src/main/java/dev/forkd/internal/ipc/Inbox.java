@@ -1,0 +1,98 @@
+package dev.forkd.internal.ipc;
+
+import dev.forkd.ipc.Message;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Delivers a channel's messages to its listeners in order, one at a time, on a virtual thread. Messages wait
+ * here while there is no listener (Node queues them too). At most one drainer runs; it is started when work
+ * arrives and stops when the queue is empty, so an idle channel costs no thread.
+ */
+final class Inbox {
+    private static final System.Logger LOG = System.getLogger("dev.forkd");
+
+    private record Entry(Message message, long bytes) {}
+
+    private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
+    private final CopyOnWriteArrayList<Consumer<Message>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private final Runnable onDrained;
+
+    /** {@code onDrained} runs after each drain pass (the channel resumes reading from it). */
+    Inbox(Runnable onDrained) {
+        this.onDrained = onDrained;
+    }
+
+    void add(Message m, long bytes) {
+        pendingBytes.addAndGet(bytes);
+        queue.add(new Entry(m, bytes));
+        kick();
+    }
+
+    long pendingBytes() {
+        return pendingBytes.get();
+    }
+
+    boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    /** Waits until nothing is queued or being delivered, or no listener is there to deliver to. */
+    void awaitIdle(long maxNanos) {
+        long deadline = System.nanoTime() + maxNanos;
+        while ((draining.get() || (!queue.isEmpty() && !listeners.isEmpty())) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    void subscribe(Consumer<Message> listener) {
+        listeners.add(listener);
+        kick();
+    }
+
+    void unsubscribe(Consumer<Message> listener) {
+        listeners.remove(listener);
+    }
+
+    void kick() {
+        if (!queue.isEmpty() && !listeners.isEmpty() && draining.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("forkd-ipc-deliver").start(this::drain);
+        }
+    }
+
+    private void drain() {
+        try {
+            while (true) {
+                Entry e;
+                while (!listeners.isEmpty() && (e = queue.poll()) != null) {
+                    for (Consumer<Message> l : listeners) {
+                        try {
+                            l.accept(e.message());
+                        } catch (Throwable t) {
+                            // Like Node's nextTick dispatch: one failing listener breaks nothing else.
+                            LOG.log(System.Logger.Level.ERROR, "IPC message listener failed", t);
+                        }
+                    }
+                    pendingBytes.addAndGet(-e.bytes());
+                }
+                onDrained.run();
+                draining.set(false);
+                // Re-check after releasing: work that arrived in between would otherwise wait for the next add.
+                if (queue.isEmpty() || listeners.isEmpty() || !draining.compareAndSet(false, true)) return;
+            }
+        } catch (Throwable t) {
+            draining.set(false);
+            throw t;
+        }
+    }
+}

@@ -1,0 +1,585 @@
+package dev.forkd.internal.ipc;
+
+import dev.forkd.internal.io.Dispatch;
+import dev.forkd.internal.io.EventLoop;
+import dev.forkd.internal.io.Fd;
+import dev.forkd.internal.io.Fds;
+import dev.forkd.internal.posix.LibC;
+import dev.forkd.internal.posix.PosixException;
+import dev.forkd.internal.posix.Sockets;
+import dev.forkd.ipc.Channel;
+import dev.forkd.ipc.ChannelClosedException;
+import dev.forkd.ipc.Handle;
+import dev.forkd.ipc.Message;
+import dev.forkd.ipc.SendOptions;
+import dev.forkd.ipc.Subscription;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A Node-compatible IPC channel over a non-blocking AF_UNIX stream socket, driven by the {@link EventLoop}.
+ *
+ * <p>Receive: the loop thread recvmsg()s into its scratch buffer, frames JSON lines, answers Node's internal
+ * messages (NODE_HANDLE, ACK/NACK, the socket-count queries) itself and hands user messages to the
+ * {@link Inbox}. It stops reading while more than {@value #INBOX_HIGH} bytes wait for listeners.
+ *
+ * <p>Send: messages are encoded on the caller's thread and queued; whoever holds the send lock writes as
+ * much as the socket takes (the caller, or the loop on EPOLLOUT). After a handle, only control messages
+ * (ACK/NACK and replies) go out until the peer's ACK arrives, as Node requires.
+ *
+ * <p>Closing: the fd is closed on the loop thread, under the send lock, so no thread can ever use a
+ * recycled fd number.
+ */
+public final class IpcChannel implements Channel {
+    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    static final JsonCodec CODEC = new JsonCodec();
+    private static final long INBOX_HIGH = 8L << 20;
+    private static final long INBOX_LOW = 2L << 20;
+    private static final int READS_PER_EVENT = 16;
+
+    /** One queued message. {@code fd} is a private duplicate, closed once sent. */
+    private static final class Outgoing {
+        final byte[] bytes;
+        final Fd fd;
+        final boolean control;
+        final SelectableChannel closeOnAck;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        int off;
+
+        Outgoing(byte[] bytes, Fd fd, boolean control, SelectableChannel closeOnAck) {
+            this.bytes = bytes;
+            this.fd = fd;
+            this.control = control;
+            this.closeOnAck = closeOnAck;
+        }
+    }
+
+    private final EventLoop loop = EventLoop.get();
+    private final Fd fd;
+    private final String peer;
+    private final JsonLineDecoder decoder;
+    private final Inbox inbox = new Inbox(this::resumeIfDrained);
+    private final CopyOnWriteArrayList<BiConsumer<JsonNode, Optional<Handle>>> internalListeners =
+            new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Void> closedInternal = new CompletableFuture<>();
+    private final CompletableFuture<Void> disconnected = new CompletableFuture<>();
+    private final Map<String, List<SocketChannel>> socketsByKey = new ConcurrentHashMap<>();
+
+    // loop thread only. One epoll registration per fd (a second ADD fails with EEXIST), so reading and
+    // waiting for writability share it: the interest mask is EPOLLIN unless paused, plus EPOLLOUT when armed.
+    private long token = -1;
+    private int interest;
+    private boolean readPaused;
+    private boolean writeWanted;
+
+    // guarded by lock
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition room = lock.newCondition();
+    private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private Outgoing awaitingAck;
+    private boolean writeArmed;
+    private boolean closeWhenDrained;
+    private boolean closed;
+    private volatile boolean connected = true;
+
+    private IpcChannel(Fd fd, String peer) {
+        this.fd = fd;
+        this.peer = peer;
+        this.decoder = new JsonLineDecoder(new JsonLineDecoder.Listener() {
+            @Override
+            public void line(String line, List<Fd> fds) {
+                onLine(line, fds);
+            }
+
+            @Override
+            public void error(MessageFormatException error) {
+                LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + error.getMessage());
+            }
+        });
+    }
+
+    /** Opens a channel on a connected AF_UNIX stream socket, which it owns from now on. */
+    public static IpcChannel open(Fd fd, String peer) throws PosixException {
+        Fds.setNonBlocking(fd.value());
+        IpcChannel c = new IpcChannel(fd, peer);
+        c.loop.execute(c::armRead);
+        return c;
+    }
+
+    // ------------------------------------------------------------------ receiving (loop thread)
+
+    private void armRead() {
+        updateInterest();
+    }
+
+    /** Brings the epoll registration in line with readPaused/writeWanted. Loop thread. */
+    private void updateInterest() {
+        if (closed()) return;
+        int want = (readPaused ? 0 : LibC.EPOLLIN) | (writeWanted ? LibC.EPOLLOUT : 0);
+        if (want == interest && (token >= 0) == (want != 0)) return;
+        if (want == 0) {
+            // Unregister rather than wait for nothing: epoll reports EPOLLHUP whatever the mask says.
+            loop.unregister(fd.number(), token);
+            token = -1;
+        } else if (token < 0) {
+            token = loop.register(fd.value(), want, this::onEvents);
+            if (token < 0) {
+                closeNow();
+                return;
+            }
+        } else {
+            loop.modify(fd.number(), token, want);
+        }
+        interest = want;
+    }
+
+    private void onEvents(int events) {
+        if (writeWanted && (events & (LibC.EPOLLOUT | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0) {
+            writeWanted = false;
+            updateInterest();
+            lock.lock();
+            try {
+                writeArmed = false;
+            } finally {
+                lock.unlock();
+            }
+            flush();
+        }
+        if (!readPaused && (events & (LibC.EPOLLIN | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0) onReadable(events);
+    }
+
+    private boolean closed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void onReadable(int events) {
+        MemorySegment buf = loop.scratch();
+        for (int i = 0; i < READS_PER_EVENT; i++) {
+            FdPassing.Received r;
+            try {
+                r = FdPassing.recv(fd.value(), buf);
+            } catch (PosixException e) {
+                // ECONNRESET and friends: the peer vanished. A clean disconnect, not a crash.
+                LOG.log(System.Logger.Level.DEBUG, "IPC channel to " + peer + " failed: " + e.getMessage());
+                decoder.end();
+                closeNow();
+                return;
+            }
+            switch (r) {
+                case FdPassing.Received.Data d -> {
+                    decoder.feed(buf.asSlice(0, d.bytes()), d.fds());
+                    if (inbox.pendingBytes() > INBOX_HIGH) {
+                        pauseRead();
+                        return;
+                    }
+                    if (d.bytes() < buf.byteSize()) return;
+                }
+                case FdPassing.Received.EndOfStream eos -> {
+                    decoder.end();
+                    closeNow();
+                    return;
+                }
+                case FdPassing.Received.WouldBlock wb -> {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void pauseRead() {
+        readPaused = true;
+        updateInterest();
+    }
+
+    /** Called by the inbox after it delivered a batch; any thread. */
+    private void resumeIfDrained() {
+        if (inbox.pendingBytes() <= INBOX_LOW) {
+            loop.execute(() -> {
+                if (readPaused && !closed() && inbox.pendingBytes() <= INBOX_LOW) {
+                    readPaused = false;
+                    updateInterest();
+                }
+            });
+        }
+    }
+
+    private void onLine(String line, List<Fd> fds) {
+        JsonNode m;
+        try {
+            m = CODEC.parse(line);
+        } catch (MessageFormatException e) {
+            fds.forEach(Fd::close);
+            LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + e.getMessage());
+            return;
+        }
+        if (isInternal(m)) {
+            onInternal(m, fds);
+            return;
+        }
+        fds.forEach(Fd::close); // an fd can only belong to a NODE_HANDLE
+        inbox.add(new ReceivedMessage(m, CODEC, null, null), line.length());
+    }
+
+    /** Node's rule: an object whose {@code cmd} is a string longer than 5 characters starting with NODE_. */
+    static boolean isInternal(JsonNode m) {
+        JsonNode cmd = m.isObject() ? m.get("cmd") : null;
+        return cmd != null && cmd.isString() && cmd.stringValue().length() > 5 && cmd.stringValue().startsWith("NODE_");
+    }
+
+    private void onInternal(JsonNode m, List<Fd> fds) {
+        String cmd = m.get("cmd").stringValue();
+        switch (cmd) {
+            case "NODE_HANDLE_ACK" -> onAck(false);
+            case "NODE_HANDLE_NACK" -> onAck(true);
+            case "NODE_HANDLE" -> onHandle(m, fds);
+            case "NODE_SOCKET_GET_COUNT" -> {
+                String key = m.path("key").asString("");
+                ObjectNode reply = CODEC.mapper().createObjectNode().put("cmd", "NODE_SOCKET_COUNT").put("key", key)
+                        .put("count", openSockets(key));
+                sendControl(reply);
+            }
+            case "NODE_SOCKET_NOTIFY_CLOSE" -> awaitSocketsClosed(m.path("key").asString(""));
+            default -> {
+                fds.forEach(Fd::close);
+                for (var l : internalListeners) l.accept(m, Optional.empty());
+            }
+        }
+        if (!cmd.equals("NODE_HANDLE")) fds.forEach(Fd::close);
+    }
+
+    private void onHandle(JsonNode m, List<Fd> fds) {
+        if (fds.isEmpty()) {
+            // No fd arrived (MSG_CTRUNC, or a peer that forgot it): Node answers NACK and the sender retries.
+            sendControl(CODEC.mapper().createObjectNode().put("cmd", "NODE_HANDLE_NACK"));
+            return;
+        }
+        for (int i = 1; i < fds.size(); i++) fds.get(i).close();
+        Fd received = fds.getFirst();
+        sendControl(CODEC.mapper().createObjectNode().put("cmd", "NODE_HANDLE_ACK")); // before any user code
+        String type = m.path("type").asString("");
+        JsonNode msg = m.has("msg") ? m.get("msg") : CODEC.mapper().nullNode();
+        Handle handle = null;
+        RuntimeException error = null;
+        try {
+            handle = switch (type) {
+                case "net.Server" -> new Handle.Server(HandleAdoption.serverSocket(received.number()));
+                case "net.Socket" -> new Handle.Socket(HandleAdoption.socket(received.number()));
+                case "dgram.Socket" -> new Handle.Datagram(HandleAdoption.datagram(received.number()));
+                default -> switch (HandleAdoption.adopt(received.number())) { // net.Native, dgram.Native
+                    case ServerSocketChannel s -> new Handle.Server(s);
+                    case SocketChannel s -> new Handle.Socket(s);
+                    case DatagramChannel d -> new Handle.Datagram(d);
+                    default -> throw new IllegalArgumentException("unsupported handle type " + type);
+                };
+            };
+        } catch (IOException | RuntimeException e) {
+            received.close();
+            error = e instanceof RuntimeException re ? re
+                    : new IllegalStateException("cannot use the " + type + " handle received from " + peer + ": "
+                            + e.getMessage(), e);
+            LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": " + error.getMessage());
+        }
+        if (handle instanceof Handle.Socket(SocketChannel s) && m.hasNonNull("key")) {
+            socketsByKey.computeIfAbsent(m.get("key").asString(), k -> new CopyOnWriteArrayList<>()).add(s);
+        }
+        if (isInternal(msg)) {
+            for (var l : internalListeners) l.accept(msg, Optional.ofNullable(handle));
+        } else {
+            inbox.add(new ReceivedMessage(msg, CODEC, handle, error), 64);
+        }
+    }
+
+    private int openSockets(String key) {
+        List<SocketChannel> list = socketsByKey.getOrDefault(key, List.of());
+        list.removeIf(s -> !s.isOpen());
+        return list.size();
+    }
+
+    /** Node's server.close() in the sender waits for this: poll until every socket with the key is closed. */
+    private void awaitSocketsClosed(String key) {
+        if (openSockets(key) == 0) {
+            sendControl(CODEC.mapper().createObjectNode().put("cmd", "NODE_SOCKET_ALL_CLOSED").put("key", key));
+        } else if (!closed()) {
+            loop.schedule(100_000_000L, () -> awaitSocketsClosed(key));
+        }
+    }
+
+    /** forkd's own internal protocols (cluster) subscribe here; called on the loop thread. */
+    public Subscription onInternalMessage(BiConsumer<JsonNode, Optional<Handle>> listener) {
+        internalListeners.add(listener);
+        return () -> internalListeners.remove(listener);
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    @Override
+    public CompletableFuture<Void> send(Object message) {
+        return enqueue(new Outgoing(CODEC.encode(message), null, false, null));
+    }
+
+    @Override
+    public CompletableFuture<Void> send(Object message, SelectableChannel handle, SendOptions options) {
+        String type = switch (handle) {
+            case ServerSocketChannel s -> "net.Server";
+            case SocketChannel s -> "net.Socket";
+            case DatagramChannel d -> "dgram.Socket";
+            default -> throw new IllegalArgumentException("cannot send a " + handle.getClass().getName()
+                    + ": only ServerSocketChannel, SocketChannel and DatagramChannel can be passed");
+        };
+        if (!handle.isOpen()) throw new IllegalArgumentException("the handle is closed: " + handle);
+        ObjectNode envelope = CODEC.mapper().createObjectNode().put("cmd", "NODE_HANDLE").put("type", type);
+        envelope.set("msg", CODEC.mapper().valueToTree(message));
+        Fd dup;
+        try {
+            int handleFd = HandleAdoption.fdOf(handle);
+            if (handle instanceof DatagramChannel) {
+                envelope.put("dgramType", SocketInfo.family(handleFd) == Sockets.AF_INET6 ? "udp6" : "udp4");
+            }
+            // Our own duplicate travels, so that closing the user's channel early cannot send a recycled fd.
+            dup = Fds.dupAtLeast(handleFd, 3);
+        } catch (PosixException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        SelectableChannel closeOnAck = handle instanceof SocketChannel && !options.keepOpen() ? handle : null;
+        return enqueue(new Outgoing(CODEC.encode(envelope), dup, false, closeOnAck));
+    }
+
+    /** Sends one of forkd's internal messages (cmd NODE_...), in order with user messages. */
+    public CompletableFuture<Void> sendInternal(JsonNode message) {
+        return enqueue(new Outgoing(CODEC.encode(message), null, false, null));
+    }
+
+    private CompletableFuture<Void> enqueue(Outgoing o) {
+        lock.lock();
+        try {
+            while (queuedBytes > SEND_QUEUE_LIMIT && !closed && !closeWhenDrained && !loop.inLoop()) {
+                try {
+                    room.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break; // queue it anyway; the caller's interrupt status says what happened
+                }
+            }
+            if (closed || closeWhenDrained) {
+                if (o.fd != null) o.fd.close();
+                return CompletableFuture.failedFuture(new ChannelClosedException(
+                        "the IPC channel to " + peer + " is closed"));
+            }
+            queue.add(o);
+            queuedBytes += o.bytes.length;
+        } finally {
+            lock.unlock();
+        }
+        flush();
+        return o.done;
+    }
+
+    /** Queues a control message ahead of user messages (but never inside one already half-written). */
+    private void sendControl(JsonNode message) {
+        Outgoing o = new Outgoing(CODEC.encode(message), null, true, null);
+        lock.lock();
+        try {
+            if (closed) return;
+            Outgoing head = queue.peekFirst();
+            if (head != null && head.off > 0) {
+                queue.pollFirst();
+                queue.addFirst(o);
+                queue.addFirst(head);
+            } else {
+                queue.addFirst(o);
+            }
+            queuedBytes += o.bytes.length;
+        } finally {
+            lock.unlock();
+        }
+        flush();
+    }
+
+    /** Writes what the socket takes; any thread. */
+    private void flush() {
+        List<CompletableFuture<Void>> written = null;
+        boolean closeNow = false;
+        lock.lock();
+        try {
+            while (!closed && !writeArmed) {
+                Outgoing o = queue.peekFirst();
+                if (o == null || (awaitingAck != null && !o.control)) break;
+                int n;
+                try {
+                    n = FdPassing.send(fd.value(), o.bytes, o.off, o.bytes.length - o.off,
+                            o.off == 0 && o.fd != null ? o.fd.number() : -1);
+                } catch (PosixException e) {
+                    // EPIPE/ECONNRESET: the peer is gone; the reader will see it too. Close from the loop.
+                    LOG.log(System.Logger.Level.DEBUG, "IPC send to " + peer + " failed: " + e.getMessage());
+                    closeNow = true;
+                    break;
+                }
+                if (n == 0) {
+                    armWrite();
+                    break;
+                }
+                if (o.off == 0 && o.fd != null) o.fd.close(); // it travelled with the first byte
+                o.off += n;
+                if (o.off < o.bytes.length) continue;
+                queue.pollFirst();
+                queuedBytes -= o.bytes.length;
+                room.signalAll();
+                if (o.fd != null) awaitingAck = o;
+                if (written == null) written = new ArrayList<>();
+                written.add(o.done);
+            }
+            if (closeWhenDrained && queue.isEmpty() && awaitingAck == null) closeNow = true;
+        } finally {
+            lock.unlock();
+        }
+        if (closeNow) loop.execute(this::closeNow);
+        if (written != null) complete(written);
+    }
+
+    private void complete(List<CompletableFuture<Void>> futures) {
+        if (loop.inLoop()) {
+            Dispatch.EVENTS.execute(() -> futures.forEach(f -> f.complete(null)));
+        } else {
+            futures.forEach(f -> f.complete(null));
+        }
+    }
+
+    /** Called with the lock held: the socket is full, wait for EPOLLOUT before writing more. */
+    private void armWrite() {
+        writeArmed = true;
+        loop.execute(() -> {
+            writeWanted = true;
+            updateInterest();
+        });
+    }
+
+    private void onAck(boolean nack) {
+        Outgoing acked;
+        lock.lock();
+        try {
+            acked = awaitingAck;
+            awaitingAck = null;
+        } finally {
+            lock.unlock();
+        }
+        if (acked != null && acked.closeOnAck != null && !nack) {
+            try {
+                acked.closeOnAck.close();
+            } catch (IOException ignored) {
+                // the peer has its copy; ours is only being released
+            }
+        }
+        if (nack) {
+            LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": the peer did not receive a handle (NACK)");
+        }
+        flush();
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Override
+    public Subscription onMessage(Consumer<Message> listener) {
+        inbox.subscribe(listener);
+        return () -> inbox.unsubscribe(listener);
+    }
+
+    @Override
+    public CompletableFuture<Void> onDisconnect() {
+        return disconnected.copy();
+    }
+
+    /** Completes on the loop thread once the channel is closed and every received message was delivered. */
+    public CompletableFuture<Void> closedFuture() {
+        return closedInternal;
+    }
+
+    /**
+     * Waits (at most {@code maxNanos}) until every received message has been handed to the listeners; returns
+     * at once when there are none, since messages then wait for a listener, as in Node.
+     */
+    public void awaitDelivered(long maxNanos) {
+        inbox.awaitIdle(maxNanos);
+    }
+
+    @Override
+    public boolean isConnected() {
+        return connected;
+    }
+
+    @Override
+    public void disconnect() {
+        connected = false;
+        lock.lock();
+        try {
+            closeWhenDrained = true;
+        } finally {
+            lock.unlock();
+        }
+        flush();
+    }
+
+    /** Closes now (EOF, error, or a drained disconnect). Loop thread. */
+    private void closeNow() {
+        List<Outgoing> dropped;
+        Outgoing ack;
+        lock.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            connected = false;
+            if (token >= 0) loop.unregister(fd.number(), token);
+            token = -1;
+            fd.close();
+            dropped = new ArrayList<>(queue);
+            queue.clear();
+            queuedBytes = 0;
+            ack = awaitingAck;
+            awaitingAck = null;
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Outgoing o : dropped) {
+            if (o.fd != null) o.fd.close();
+        }
+        Dispatch.EVENTS.execute(() -> {
+            ChannelClosedException e = new ChannelClosedException("the IPC channel to " + peer + " closed before the message was written");
+            for (Outgoing o : dropped) o.done.completeExceptionally(e);
+            disconnected.complete(null);
+        });
+        if (ack != null && ack.closeOnAck != null) {
+            // never acknowledged: Node keeps the socket in that case; so do we (the user still owns it)
+            LOG.log(System.Logger.Level.DEBUG, "IPC channel to " + peer + " closed before a handle was acknowledged");
+        }
+        closedInternal.complete(null);
+    }
+
+    @Override
+    public String toString() {
+        return "IpcChannel[" + peer + (connected ? ", connected]" : ", disconnected]");
+    }
+}

@@ -1,0 +1,153 @@
+package dev.forkd.ipc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.forkd.ChildProcess;
+import dev.forkd.ChildProcesses;
+import dev.forkd.ExitStatus;
+import dev.forkd.ForkOptions;
+import dev.forkd.fixture.IpcChild;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ForkTest {
+
+    static ChildProcess forkChild(String... args) throws Exception {
+        return ChildProcesses.fork(ForkOptions.of(IpcChild.class.getName(), args));
+    }
+
+    static BlockingQueue<JsonNode> inbox(Channel ch) {
+        BlockingQueue<JsonNode> q = new LinkedBlockingQueue<>();
+        ch.onMessage(m -> q.add(m.body()));
+        return q;
+    }
+
+    @Test
+    void messagesGoBothWays() throws Exception {
+        ChildProcess child = forkChild("echo");
+        Channel ch = child.channel().orElseThrow();
+        BlockingQueue<JsonNode> in = inbox(ch);
+        String text = "héllo wörld \u2028 line\u2029sep 😀 \"quoted\" \\ \n newline";
+        ch.send(Map.of("text", text)).get(10, TimeUnit.SECONDS);
+        JsonNode reply = in.poll(30, TimeUnit.SECONDS);
+        assertThat(reply).isNotNull();
+        assertThat(reply.get("echo").get("text").stringValue()).isEqualTo(text);
+        ch.send(42);
+        ch.send("a string");
+        ch.send(List.of(1, 2, 3));
+        assertThat(in.poll(10, TimeUnit.SECONDS).get("echo").asInt()).isEqualTo(42);
+        assertThat(in.poll(10, TimeUnit.SECONDS).get("echo").stringValue()).isEqualTo("a string");
+        assertThat(in.poll(10, TimeUnit.SECONDS).get("echo").size()).isEqualTo(3);
+        ch.send(Map.of("exit", 3));
+        assertThat(child.waitFor()).isEqualTo(new ExitStatus.Exited(3));
+        assertThat(child.onClose().get(10, TimeUnit.SECONDS)).isEqualTo(new ExitStatus.Exited(3));
+        assertThat(ch.isConnected()).isFalse();
+    }
+
+    @Test
+    void aOneMebibyteMessageRoundTrips() throws Exception {
+        ChildProcess child = forkChild("echo");
+        Channel ch = child.channel().orElseThrow();
+        BlockingQueue<JsonNode> in = inbox(ch);
+        String big = "x".repeat(1 << 20);
+        ch.send(Map.of("big", big));
+        assertThat(in.poll(30, TimeUnit.SECONDS).get("echo").get("big").stringValue()).isEqualTo(big);
+        ch.disconnect();
+        assertThat(child.waitFor().success()).isTrue();
+    }
+
+    @Test
+    void oneHundredThousandMessagesArriveInOrderBothWays() throws Exception {
+        ChildProcess child = forkChild("echo");
+        Channel ch = child.channel().orElseThrow();
+        List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+        var latch = new java.util.concurrent.CountDownLatch(100_000);
+        ch.onMessage(m -> {
+            got.add(m.body().get("i").asInt());
+            latch.countDown();
+        });
+        ch.send(Map.of("flood", 100_000));
+        assertThat(latch.await(50, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 100_000; i++) {
+            if (got.get(i) != i) throw new AssertionError("message " + i + " arrived as " + got.get(i));
+        }
+        ch.disconnect();
+        assertThat(child.waitFor().success()).isTrue();
+    }
+
+    @Test
+    void parentToChildFloodKeepsOrder() throws Exception {
+        ChildProcess child = forkChild("echo");
+        Channel ch = child.channel().orElseThrow();
+        List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+        var latch = new java.util.concurrent.CountDownLatch(100_000);
+        ch.onMessage(m -> {
+            got.add(m.body().get("echo").asInt());
+            latch.countDown();
+        });
+        for (int i = 0; i < 100_000; i++) ch.send(i);
+        assertThat(latch.await(50, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 100_000; i++) {
+            if (got.get(i) != i) throw new AssertionError("echo " + i + " arrived as " + got.get(i));
+        }
+        ch.disconnect();
+        child.waitFor();
+    }
+
+    @Test
+    void childDisconnectIsSeenByTheParent() throws Exception {
+        ChildProcess child = forkChild("echo");
+        Channel ch = child.channel().orElseThrow();
+        ch.send(Map.of("disconnect", true));
+        ch.onDisconnect().get(20, TimeUnit.SECONDS);
+        assertThat(ch.isConnected()).isFalse();
+        assertThat(child.waitFor().success()).isTrue(); // the child's main ends once disconnected
+    }
+
+    @Test
+    void lastMessagesArriveBeforeExit() throws Exception {
+        ChildProcess child = forkChild("last-words");
+        Channel ch = child.channel().orElseThrow();
+        List<String> got = Collections.synchronizedList(new ArrayList<>());
+        ch.onMessage(m -> got.add(m.body().toString()));
+        child.onExit().get(30, TimeUnit.SECONDS);
+        assertThat(got).containsExactly("{\"last\":0}", "{\"last\":1}", "{\"last\":2}", "\"bye\"");
+    }
+
+    @Test
+    void messagesSentBeforeAListenerExistsAreKept() throws Exception {
+        ChildProcess child = forkChild("last-words");
+        child.onClose().get(30, TimeUnit.SECONDS);
+        BlockingQueue<JsonNode> in = inbox(child.channel().orElseThrow());
+        assertThat(in.poll(5, TimeUnit.SECONDS).get("last").asInt()).isZero();
+    }
+
+    @Test
+    void theChildsOwnChildrenDoNotInheritTheChannel() throws Exception {
+        ChildProcess child = forkChild("env");
+        BlockingQueue<JsonNode> in = inbox(child.channel().orElseThrow());
+        JsonNode m = in.poll(30, TimeUnit.SECONDS);
+        assertThat(m.get("fd").stringValue()).isEqualTo("3");
+        assertThat(m.get("grandchild").stringValue()).isEqualTo("unset");
+    }
+
+    @Test
+    void sendingAfterDisconnectFails() throws Exception {
+        ChildProcess child = forkChild("echo");
+        Channel ch = child.channel().orElseThrow();
+        ch.disconnect();
+        assertThat(ch.isConnected()).isFalse();
+        assertThat(ch.send("late")).failsWithin(5, TimeUnit.SECONDS)
+                .withThrowableThat().withCauseInstanceOf(ChannelClosedException.class);
+        assertThat(child.waitFor().success()).isTrue();
+    }
+}
