@@ -32,7 +32,10 @@ import java.nio.channels.spi.SelectorProvider;
  * Q5); internal API may change in any JDK release, which is why it is confined to this class.
  *
  * <p><b>Ownership.</b> On success the returned channel owns the fd: closing the channel closes it, and the
- * caller must not close the fd itself. On failure the fd is untouched and still the caller's. The fd's
+ * caller must not close the fd itself. A refusal (not a socket, or not of the requested kind; checked with
+ * getsockopt before any JDK code runs) leaves the fd untouched and still the caller's. Should a JDK constructor
+ * itself fail (not seen: it only calls getsockname on the already-checked socket), treat the fd as gone: the
+ * datagram constructor registers a cleaner that may close it later. The fd's
  * blocking mode is left as it arrived (it is shared with the sender's copy); the JDK copes with a
  * non-blocking fd in a blocking channel by polling.
  */
@@ -68,10 +71,9 @@ public final class HandleAdoption {
     /**
      * A UDP socket as a {@link DatagramChannel}.
      *
-     * <p>Caveat inherited from the JDK constructor (the one {@code System.inheritedChannel()} uses): the
-     * channel assumes INET6 when the host has IPv6, so on an AF_INET socket use {@code receive} and
-     * {@code write}/{@code read} after {@code connect}, which work; {@code send} to an IPv4 target encodes an
-     * IPv6 sockaddr and fails.
+     * <p>The JDK constructor (the one {@code System.inheritedChannel()} uses) assumes INET6 whenever the host
+     * has IPv6, even for an AF_INET socket; {@code receive} and {@code send} to an IPv4 peer were verified to
+     * work regardless (HandleAdoptionTest). IPv4 multicast options on such a channel are untested.
      */
     public static DatagramChannel datagram(int fd) throws IOException {
         Reflection r = Reflection.get();
