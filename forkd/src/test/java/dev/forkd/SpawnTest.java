@@ -279,10 +279,10 @@ class SpawnTest {
     }
 
     @Test
-    void ipcIsRejectedUntilSupported() {
+    void ipcIsAllowedOncePerChildAndNeverInSyncVariants() {
         assertThatThrownBy(() -> ChildProcesses.spawn(Command.of("true")
-                .stdio(Stdio.inherit(), Stdio.inherit(), Stdio.inherit(), Stdio.ipc())))
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("not yet supported");
+                .stdio(Stdio.inherit(), Stdio.inherit(), Stdio.inherit(), Stdio.ipc(), Stdio.ipc())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most one");
         assertThatThrownBy(() -> ChildProcesses.spawnSync(Command.of("true")
                 .stdio(Stdio.inherit(), Stdio.inherit(), Stdio.inherit(), Stdio.ipc())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sync");

@@ -1,0 +1,46 @@
+// A Node parent driving a forkd child: node node-parent.js <java> <classpath> <mode>
+// mode "echo": round-trips messages; mode "socket": accepts a TCP connection and passes it to the child.
+const { spawn } = require('child_process');
+const net = require('net');
+const [java, cp, mode] = process.argv.slice(2);
+const child = spawn(java, ['--enable-native-access=ALL-UNNAMED', '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
+  '-cp', cp, 'dev.forkd.fixture.IpcChild', 'echo'], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+const fail = (why) => { console.log('FAIL ' + why); child.kill('SIGKILL'); process.exit(1); };
+setTimeout(() => fail('timeout'), 30000).unref();
+
+if (mode === 'echo') {
+  const sent = [{ hello: 'from node', n: 1 }, 'a string', 42, { nested: { s: 'line1\nline2 üñï 😀 \u2028' } }];
+  const got = [];
+  child.on('message', (m) => {
+    got.push(m);
+    if (got.length === sent.length) {
+      for (let i = 0; i < sent.length; i++) {
+        if (JSON.stringify(got[i].echo) !== JSON.stringify(sent[i])) fail('mismatch ' + JSON.stringify(got[i]));
+      }
+      console.log('OK echo ' + got.length);
+      child.disconnect();
+    }
+  });
+  sent.forEach((m) => child.send(m));
+} else if (mode === 'socket') {
+  const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    child.send('take this socket', socket);
+  });
+  let pending = 2; // the client's reply and the child's report, in either order
+  const done = () => { if (--pending === 0) { server.close(); child.disconnect(); } };
+  child.on('message', (m) => {
+    if (m.gotHandle !== undefined) { console.log('child got handle: ' + JSON.stringify(m.gotHandle)); done(); }
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const c = net.connect(server.address().port, '127.0.0.1');
+    let data = '';
+    c.on('data', (d) => data += d);
+    c.on('end', () => {
+      console.log('client read: ' + data.trim());
+      if (!/^hello from \d+$/.test(data.trim())) fail('bad reply');
+      console.log('OK socket');
+      done();
+    });
+  });
+}
+child.on('exit', (code, signal) => console.log('child exit ' + code + ' ' + signal));
