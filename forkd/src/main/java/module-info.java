@@ -6,4 +6,5 @@ module dev.forkd {
 
     exports dev.forkd;
     exports dev.forkd.ipc;
+    exports dev.forkd.cluster;
 }

@@ -200,6 +200,7 @@ public final class Command {
         Map<String, String> env = inheritEnv ? new LinkedHashMap<>(System.getenv()) : new LinkedHashMap<>();
         env.remove("NODE_CHANNEL_FD");
         env.remove("NODE_CHANNEL_SERIALIZATION_MODE");
+        env.remove("NODE_UNIQUE_ID"); // a cluster worker's children are not workers
         for (var e : envChanges.entrySet()) {
             if (e.getValue() == null) env.remove(e.getKey());
             else env.put(e.getKey(), e.getValue());

@@ -350,9 +350,19 @@ public final class IpcChannel implements Channel {
             default -> throw new IllegalArgumentException("cannot send a " + handle.getClass().getName()
                     + ": only ServerSocketChannel, SocketChannel and DatagramChannel can be passed");
         };
+        return sendHandle(CODEC.mapper().valueToTree(message), handle, type,
+                handle instanceof SocketChannel && !options.keepOpen());
+    }
+
+    /**
+     * Sends {@code handle} wrapped in a NODE_HANDLE of {@code type} ({@code net.Native} for cluster
+     * hand-offs). {@code closeOnAck}: close the caller's channel once the peer acknowledged it.
+     */
+    public CompletableFuture<Void> sendHandle(JsonNode message, SelectableChannel handle, String type,
+                                              boolean closeOnAck) {
         if (!handle.isOpen()) throw new IllegalArgumentException("the handle is closed: " + handle);
         ObjectNode envelope = CODEC.mapper().createObjectNode().put("cmd", "NODE_HANDLE").put("type", type);
-        envelope.set("msg", CODEC.mapper().valueToTree(message));
+        envelope.set("msg", message);
         Fd dup;
         try {
             int handleFd = HandleAdoption.fdOf(handle);
@@ -364,8 +374,7 @@ public final class IpcChannel implements Channel {
         } catch (PosixException e) {
             return CompletableFuture.failedFuture(e);
         }
-        SelectableChannel closeOnAck = handle instanceof SocketChannel && !options.keepOpen() ? handle : null;
-        return enqueue(new Outgoing(CODEC.encode(envelope), dup, false, closeOnAck));
+        return enqueue(new Outgoing(CODEC.encode(envelope), dup, false, closeOnAck ? handle : null));
     }
 
     /** Sends one of forkd's internal messages (cmd NODE_...), in order with user messages. */

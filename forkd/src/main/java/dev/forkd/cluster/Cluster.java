@@ -1,0 +1,117 @@
+package dev.forkd.cluster;
+
+import dev.forkd.SpawnException;
+import dev.forkd.internal.cluster.PrimaryCore;
+import dev.forkd.internal.cluster.WorkerRuntime;
+import dev.forkd.ipc.Subscription;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * Node's {@code cluster} for the JVM: a primary forks worker JVMs that share its listening ports, respawns
+ * them when they die, reloads them one at a time without dropping connections, and stops them on SIGTERM.
+ *
+ * {@snippet :
+ * public static void main(String[] args) throws Exception {
+ *     if (Cluster.isPrimary()) {
+ *         Cluster cluster = Cluster.setupPrimary(ClusterSettings.of(App.class.getName()).workers(2));
+ *         cluster.onEvent(e -> System.out.println(e));
+ *         cluster.start();
+ *         Thread.currentThread().join(); // until SIGTERM: workers drain, then the JVM exits
+ *     } else {
+ *         try (ClusterServer server = Cluster.worker().orElseThrow().listen(3000)) {
+ *             while (true) serve(server.accept());
+ *         }
+ *     }
+ * }
+ * }
+ *
+ * <p>Events arrive in Node's order per worker (fork, online, listening, disconnect, exit) on one virtual
+ * thread. A worker whose primary dies exits, even after SIGKILL of the primary. On SIGTERM/SIGINT the primary
+ * stops accepting, asks every worker to finish and exit, and kills what is left after the shutdown grace.
+ */
+public final class Cluster {
+    private final PrimaryCore core;
+
+    private Cluster(PrimaryCore core) {
+        this.core = core;
+    }
+
+    /** True unless this JVM was forked as a cluster worker. */
+    public static boolean isPrimary() {
+        return !isWorker();
+    }
+
+    /** True in a JVM forked as a worker ({@code NODE_UNIQUE_ID} and an IPC channel, as in Node). */
+    public static boolean isWorker() {
+        return System.getenv("NODE_UNIQUE_ID") != null && System.getenv("NODE_CHANNEL_FD") != null;
+    }
+
+    /** Inside a worker: its context (started on first call). Empty in the primary. */
+    public static Optional<WorkerContext> worker() {
+        return WorkerRuntime.get();
+    }
+
+    /**
+     * Makes this JVM a cluster primary with these settings. (Unlike Node, a JVM may run several independent
+     * clusters, e.g. one per application; each has its own workers and ports.)
+     *
+     * @throws IllegalStateException in a worker
+     */
+    public static Cluster setupPrimary(ClusterSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        if (isWorker()) throw new IllegalStateException("a cluster worker cannot be a primary");
+        return new Cluster(new PrimaryCore(settings));
+    }
+
+    public ClusterSettings settings() {
+        return core.settings();
+    }
+
+    /** Forks {@link ClusterSettings#workers()} workers. */
+    public Cluster start() throws SpawnException {
+        for (int i = 0; i < core.settings().workers(); i++) fork();
+        return this;
+    }
+
+    /** Forks one worker. */
+    public Worker fork() throws SpawnException {
+        return fork(Map.of());
+    }
+
+    /** Forks one worker with extra environment variables. */
+    public Worker fork(Map<String, String> env) throws SpawnException {
+        return core.fork(env);
+    }
+
+    /** The workers that are alive, by id. */
+    public Map<Integer, Worker> workers() {
+        return core.workers();
+    }
+
+    /** Listens to cluster events. */
+    public Subscription onEvent(Consumer<ClusterEvent> listener) {
+        return core.onEvent(listener);
+    }
+
+    /**
+     * Asks every worker to stop (close its ports, finish, exit), kills those still running after the
+     * shutdown grace, and closes the primary's listening sockets. Completes when all have exited.
+     */
+    public CompletableFuture<Void> disconnect() {
+        core.stopRespawning();
+        return core.disconnectAll();
+    }
+
+    /**
+     * Replaces every worker, one at a time: fork a new one, wait until it listens, stop routing to the old
+     * one, let it drain and exit (killed after the shutdown grace). A replacement that dies or does not listen
+     * within the ready timeout aborts the reload and the remaining old workers keep serving.
+     */
+    public CompletableFuture<ReloadResult> reload() {
+        return core.reload();
+    }
+}

@@ -1,0 +1,411 @@
+package dev.forkd.internal.cluster;
+
+import dev.forkd.ChildProcesses;
+import dev.forkd.ExitStatus;
+import dev.forkd.ForkOptions;
+import dev.forkd.Signal;
+import dev.forkd.SpawnException;
+import dev.forkd.cluster.ClusterEvent;
+import dev.forkd.cluster.ClusterSettings;
+import dev.forkd.cluster.ReloadResult;
+import dev.forkd.cluster.RestartPolicy;
+import dev.forkd.cluster.SchedulingPolicy;
+import dev.forkd.cluster.Worker;
+import dev.forkd.internal.io.EventLoop;
+import dev.forkd.internal.io.SerialExecutor;
+import dev.forkd.ipc.Handle;
+import dev.forkd.ipc.Subscription;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The primary's side of a cluster: forks workers, answers their cluster protocol, owns the listening sockets,
+ * distributes connections, respawns the dead, reloads and shuts down. Events go out in order through one
+ * {@link SerialExecutor}.
+ */
+public final class PrimaryCore {
+    private static final System.Logger LOG = System.getLogger("dev.forkd.cluster");
+
+    private final ClusterSettings settings;
+    private final ConcurrentSkipListMap<Integer, WorkerHandle> workers = new ConcurrentSkipListMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final AtomicLong seq = new AtomicLong();
+    private final CopyOnWriteArrayList<Consumer<ClusterEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final SerialExecutor events = new SerialExecutor("forkd-cluster-events");
+    private final Map<String, Port> ports = new ConcurrentHashMap<>();
+    private final ArrayDeque<Long> deaths = new ArrayDeque<>(); // guarded by this
+    private Duration backoff;                                   // guarded by this
+    private volatile boolean shuttingDown;
+    private volatile boolean gaveUp;
+
+    public PrimaryCore(ClusterSettings settings) {
+        this.settings = settings;
+        this.backoff = settings.restartPolicy().initialBackoff();
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("forkd-cluster-shutdown")
+                .unstarted(this::shutdownOnExit));
+    }
+
+    public ClusterSettings settings() {
+        return settings;
+    }
+
+    public Subscription onEvent(Consumer<ClusterEvent> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    private void emit(ClusterEvent e) {
+        events.execute(() -> {
+            for (Consumer<ClusterEvent> l : listeners) l.accept(e);
+        });
+    }
+
+    public Map<Integer, Worker> workers() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(workers));
+    }
+
+    public boolean gaveUp() {
+        return gaveUp;
+    }
+
+    // ------------------------------------------------------------------ forking
+
+    public Worker fork(Map<String, String> env) throws SpawnException {
+        return forkHandle(env);
+    }
+
+    private WorkerHandle forkHandle(Map<String, String> env) throws SpawnException {
+        if (shuttingDown) throw new IllegalStateException("the cluster is shutting down");
+        int id = ids.incrementAndGet();
+        ForkOptions opts = settings.fork().env(env).env(Protocol.WORKER_ID_VARIABLE, Integer.toString(id));
+        WorkerHandle w = new WorkerHandle(id, ChildProcesses.fork(opts), Map.copyOf(env), this);
+        workers.put(id, w);
+        emit(new ClusterEvent.Forked(w));
+        w.channel.onInternalMessage((m, h) -> onInternal(w, m, h));
+        w.channel.onMessage(m -> emit(new ClusterEvent.MessageReceived(w, m)));
+        CompletableFuture<Void> disconnected = w.channel.onDisconnect().thenRun(() -> {
+            w.draining = true;
+            emit(new ClusterEvent.Disconnected(w));
+        });
+        // Node's order: 'disconnect' before 'exit'. The channel closes when the worker dies, so wait for it
+        // (briefly: a grandchild could hold the channel open).
+        w.process.onExit().thenCompose(st -> disconnected.completeOnTimeout(null, 2, TimeUnit.SECONDS)
+                .thenApply(v -> st)).thenAccept(st -> onExit(w, st));
+        return w;
+    }
+
+    // ------------------------------------------------------------------ protocol (loop thread)
+
+    private void onInternal(WorkerHandle w, JsonNode m, Optional<Handle> handle) {
+        if (!Protocol.isCluster(m)) return;
+        if (m.has("ack") && !m.has("act")) {
+            onReply(w, m);
+            return;
+        }
+        switch (Protocol.act(m)) {
+            case "online" -> {
+                w.online = true;
+                emit(new ClusterEvent.Online(w));
+            }
+            case "queryServer" -> onQueryServer(w, m);
+            case "listening" -> {
+                InetSocketAddress address = Protocol.address(m);
+                w.firstListening.complete(null);
+                emit(new ClusterEvent.Listening(w, address));
+            }
+            case "close" -> {
+                Port p = ports.get(m.path("key").asString(""));
+                if (p != null) p.workers.remove(w);
+            }
+            case "load" -> {
+                w.busy = m.path("busy").asBoolean(false);
+                if (!w.busy) for (Port p : ports.values()) p.pump();
+            }
+            case "exitedAfterDisconnect" -> {
+                w.exitedAfterDisconnect = true;
+                reply(w, m, Protocol.message(null));
+            }
+            default -> LOG.log(System.Logger.Level.DEBUG, "worker " + w.id + ": unknown cluster message " + m);
+        }
+    }
+
+    private void reply(WorkerHandle w, JsonNode request, ObjectNode reply) {
+        reply.put("ack", request.path("seq").asLong()).put("seq", seq.getAndIncrement());
+        w.channel.sendInternal(reply);
+    }
+
+    private void onQueryServer(WorkerHandle w, JsonNode m) {
+        String address = m.hasNonNull("address") ? m.get("address").asString() : null;
+        int port = m.path("port").asInt(0);
+        int addressType = m.path("addressType").asInt(4);
+        String key = Protocol.key(address, port, addressType);
+        SchedulingPolicy policy = settings.schedulingPolicy();
+        Port p;
+        try {
+            p = ports.computeIfAbsent(key, k -> {
+                try {
+                    return openPort(k, Protocol.address(m), policy, m.path("backlog").asInt(511));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            ObjectNode err = Protocol.message(null).put("key", key);
+            err.put("errno", errnoOf(e.getCause())).put("error", e.getCause().getMessage() + ": "
+                    + (address == null ? "*" : address) + ":" + port);
+            err.putNull("data");
+            reply(w, m, err);
+            return;
+        }
+        ObjectNode r = Protocol.message(null).put("key", key).put("policy", policy.name());
+        r.putNull("data");
+        switch (policy) {
+            case SHARED -> {
+                r.put("errno", 0);
+                r.put("ack", m.path("seq").asLong()).put("seq", seq.getAndIncrement());
+                w.channel.sendHandle(r, p.listener(), "net.Native", false);
+            }
+            case REUSEPORT -> {
+                r.putNull("errno");
+                r.put("reuseport", true);
+                r.set("sockname", Protocol.sockname(p.address));
+                reply(w, m, r);
+            }
+            default -> {
+                if (!p.workers.contains(w)) p.workers.add(w);
+                r.putNull("errno");
+                r.set("sockname", Protocol.sockname(p.address));
+                reply(w, m, r);
+                p.pump();
+            }
+        }
+    }
+
+    private Port openPort(String key, InetSocketAddress requested, SchedulingPolicy policy, int backlog)
+            throws IOException {
+        if (policy == SchedulingPolicy.REUSEPORT) {
+            // A bound, never-listening socket: it reserves the port (and makes port 0 one port for all) but
+            // the kernel gives it no connections. Every worker binds its own listening socket to the port.
+            SocketChannel reservation = SocketChannel.open();
+            try {
+                reservation.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                reservation.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                reservation.bind(requested);
+            } catch (IOException e) {
+                reservation.close();
+                throw e;
+            }
+            return new Port(key, policy, reservation);
+        }
+        ServerSocketChannel ssc = ServerSocketChannel.open();
+        try {
+            ssc.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ssc.bind(requested, backlog);
+        } catch (IOException e) {
+            ssc.close();
+            throw e;
+        }
+        Port p = new Port(key, policy, ssc);
+        if (p.distributes()) p.startAccepting();
+        return p;
+    }
+
+    private static int errnoOf(IOException e) {
+        String msg = String.valueOf(e.getMessage());
+        if (e instanceof BindException && msg.contains("in use")) return -98;  // EADDRINUSE, as libuv reports it
+        if (msg.contains("Permission denied")) return -13;                     // EACCES
+        if (msg.contains("Cannot assign")) return -99;                         // EADDRNOTAVAIL
+        return -22;
+    }
+
+    // ------------------------------------------------------------------ hand-off
+
+    void handOff(WorkerHandle w, Port p, SocketChannel c) {
+        long s = seq.getAndIncrement();
+        w.pending.put(s, new WorkerHandle.Pending(p, c));
+        ObjectNode m = Protocol.message("newconn").put("key", p.key).put("seq", s);
+        w.channel.sendHandle(m, c, "net.Native", false).whenComplete((v, e) -> {
+            if (e != null) requeue(w, s);
+        });
+    }
+
+    private void onReply(WorkerHandle w, JsonNode m) {
+        WorkerHandle.Pending p = w.pending.remove(m.path("ack").asLong());
+        if (p == null) return;
+        w.inflight.decrementAndGet();
+        if (m.path("accepted").asBoolean(false)) {
+            try {
+                p.connection().close(); // the worker has its copy
+            } catch (IOException ignored) {
+                // ours only
+            }
+        } else {
+            p.port().enqueue(p.connection()); // another worker takes it
+        }
+        p.port().pump();
+    }
+
+    private void requeue(WorkerHandle w, long s) {
+        WorkerHandle.Pending p = w.pending.remove(s);
+        if (p == null) return;
+        w.inflight.decrementAndGet();
+        p.port().enqueue(p.connection());
+    }
+
+    // ------------------------------------------------------------------ exit and respawn
+
+    private void onExit(WorkerHandle w, ExitStatus status) {
+        w.dead = true;
+        w.firstListening.completeExceptionally(new IllegalStateException("worker " + w.id + " exited: " + status));
+        for (Port p : ports.values()) p.workers.remove(w);
+        // Connections sent but never confirmed were not read by the worker: give them to another.
+        for (Long s : List.copyOf(w.pending.keySet())) requeue(w, s);
+        workers.remove(w.id);
+        w.exited.complete(status);
+        emit(new ClusterEvent.Exited(w, status));
+        RestartPolicy policy = settings.restartPolicy();
+        if (!shuttingDown && !w.exitedAfterDisconnect && policy.respawn() && !gaveUp) scheduleRespawn(w, policy);
+        for (Port p : ports.values()) p.pump();
+    }
+
+    private void scheduleRespawn(WorkerHandle dead, RestartPolicy policy) {
+        Duration delay;
+        synchronized (this) {
+            long now = System.nanoTime();
+            deaths.addLast(now);
+            while (!deaths.isEmpty() && now - deaths.peekFirst() > policy.window().toNanos()) deaths.removeFirst();
+            if (deaths.size() > policy.maxDeaths()) {
+                gaveUp = true;
+                String reason = deaths.size() + " worker deaths within " + policy.window().toSeconds()
+                        + " s: crash loop, no more respawns (last: worker " + dead.id + ", " + dead.process.exitStatus()
+                        .map(Object::toString).orElse("?") + ")";
+                LOG.log(System.Logger.Level.ERROR, reason);
+                emit(new ClusterEvent.GaveUp(dead, reason));
+                return;
+            }
+            if (now - dead.startedNanos >= policy.stableAfter().toNanos()) backoff = policy.initialBackoff();
+            delay = backoff;
+            Duration doubled = backoff.multipliedBy(2);
+            backoff = doubled.compareTo(policy.maxBackoff()) > 0 ? policy.maxBackoff() : doubled;
+        }
+        emit(new ClusterEvent.Respawning(dead, delay));
+        EventLoop.get().schedule(delay.toNanos(), () -> Thread.ofVirtual().name("forkd-respawn").start(() -> {
+            if (shuttingDown || gaveUp) return;
+            try {
+                forkHandle(dead.env);
+            } catch (SpawnException | RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "respawning worker " + dead.id + " failed: " + e.getMessage());
+                scheduleRespawn(dead, policy);
+            }
+        }));
+    }
+
+    // ------------------------------------------------------------------ disconnect, reload, shutdown
+
+    CompletableFuture<ExitStatus> disconnect(WorkerHandle w) {
+        if (w.dead) return w.exited;
+        w.exitedAfterDisconnect = true;
+        w.draining = true;
+        for (Port p : ports.values()) p.workers.remove(w);
+        ObjectNode m = Protocol.message("disconnect").put("seq", seq.getAndIncrement());
+        w.channel.sendInternal(m);
+        EventLoop.get().schedule(settings.shutdownGrace().toNanos(), () -> {
+            if (!w.dead) {
+                LOG.log(System.Logger.Level.WARNING, "worker " + w.id + " did not exit within "
+                        + settings.shutdownGrace().toMillis() + " ms of disconnect: SIGKILL");
+                w.process.kill(Signal.SIGKILL);
+            }
+        });
+        return w.exited;
+    }
+
+    public CompletableFuture<Void> disconnectAll() {
+        List<CompletableFuture<ExitStatus>> exits = new ArrayList<>();
+        for (WorkerHandle w : workers.values()) exits.add(disconnect(w));
+        return CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            for (Port p : ports.values()) p.close();
+            ports.clear();
+        });
+    }
+
+    public CompletableFuture<ReloadResult> reload() {
+        CompletableFuture<ReloadResult> result = new CompletableFuture<>();
+        Thread.ofVirtual().name("forkd-reload").start(() -> result.complete(doReload()));
+        return result;
+    }
+
+    private ReloadResult doReload() {
+        List<ReloadResult.Replacement> replaced = new ArrayList<>();
+        for (WorkerHandle old : List.copyOf(workers.values())) {
+            if (old.dead || old.exitedAfterDisconnect) continue;
+            WorkerHandle fresh;
+            try {
+                fresh = forkHandle(old.env);
+            } catch (SpawnException | RuntimeException e) {
+                return new ReloadResult(replaced, Optional.of("cannot fork a replacement for worker " + old.id + ": "
+                        + e.getMessage()));
+            }
+            try {
+                fresh.firstListening.get(settings.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                fresh.exitedAfterDisconnect = true; // do not respawn a failed replacement
+                fresh.process.kill(Signal.SIGKILL);
+                try {
+                    fresh.exited.get(10, TimeUnit.SECONDS); // report once it is really gone
+                } catch (Exception ignored) {
+                    // reported below either way
+                }
+                String why = fresh.dead ? "it exited before listening" : "it did not listen within "
+                        + settings.readyTimeout().toMillis() + " ms";
+                return new ReloadResult(replaced, Optional.of("replacement worker " + fresh.id + " for worker "
+                        + old.id + " failed: " + why + "; the old workers keep serving"));
+            }
+            old.draining = true; // no new connections from here on
+            try {
+                disconnect(old).get(settings.shutdownGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "worker " + old.id + " did not stop cleanly: " + e);
+            }
+            replaced.add(new ReloadResult.Replacement(old.id, fresh.id));
+        }
+        return new ReloadResult(replaced, Optional.empty());
+    }
+
+    private void shutdownOnExit() {
+        if (workers.isEmpty()) return;
+        shuttingDown = true;
+        for (Port p : ports.values()) p.close(); // stop accepting first
+        try {
+            disconnectAll().get(settings.shutdownGrace().toMillis() + 2_000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            for (WorkerHandle w : workers.values()) w.process.kill(Signal.SIGKILL);
+        }
+    }
+
+    /** Marks the cluster as stopping: no respawns. */
+    public void stopRespawning() {
+        shuttingDown = true;
+    }
+}

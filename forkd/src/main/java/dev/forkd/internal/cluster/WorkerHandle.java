@@ -1,0 +1,112 @@
+package dev.forkd.internal.cluster;
+
+import dev.forkd.ChildProcess;
+import dev.forkd.ExitStatus;
+import dev.forkd.Signal;
+import dev.forkd.cluster.Worker;
+import dev.forkd.internal.ipc.IpcChannel;
+import dev.forkd.ipc.Message;
+import dev.forkd.ipc.Subscription;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/** The primary's record of one worker: its process, channel, load and connections in hand-off. */
+final class WorkerHandle implements Worker {
+    /** A connection handed to this worker, not yet confirmed with {@code accepted}. */
+    record Pending(Port port, SocketChannel connection) {}
+
+    final int id;
+    final ChildProcess process;
+    final IpcChannel channel;
+    final Map<String, String> env;
+    final long startedNanos = System.nanoTime();
+    final PrimaryCore core;
+    final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    final AtomicInteger inflight = new AtomicInteger();
+    /** Completes at the worker's first 'listening' (or fails if it dies first): the reload's readiness gate. */
+    final CompletableFuture<Void> firstListening = new CompletableFuture<>();
+    final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
+    volatile boolean online;
+    volatile boolean busy;
+    volatile boolean draining;
+    volatile boolean exitedAfterDisconnect;
+    volatile boolean dead;
+
+    WorkerHandle(int id, ChildProcess process, Map<String, String> env, PrimaryCore core) {
+        this.id = id;
+        this.process = process;
+        this.channel = (IpcChannel) process.channel().orElseThrow();
+        this.env = env;
+        this.core = core;
+    }
+
+    /** Can take new connections now. */
+    boolean available() {
+        return online && !draining && !dead && channel.isConnected();
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public ChildProcess process() {
+        return process;
+    }
+
+    @Override
+    public CompletableFuture<Void> send(Object message) {
+        return channel.send(message);
+    }
+
+    @Override
+    public CompletableFuture<Void> send(Object message, SelectableChannel handle) {
+        return channel.send(message, handle);
+    }
+
+    @Override
+    public Subscription onMessage(Consumer<Message> listener) {
+        return channel.onMessage(listener);
+    }
+
+    @Override
+    public boolean kill() {
+        return kill(Signal.SIGTERM);
+    }
+
+    @Override
+    public boolean kill(Signal signal) {
+        return process.kill(signal);
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> disconnect() {
+        return core.disconnect(this);
+    }
+
+    @Override
+    public boolean isDead() {
+        return dead;
+    }
+
+    @Override
+    public boolean isConnected() {
+        return channel.isConnected();
+    }
+
+    @Override
+    public boolean exitedAfterDisconnect() {
+        return exitedAfterDisconnect;
+    }
+
+    @Override
+    public String toString() {
+        return "Worker[id=" + id + ", pid=" + process.pid() + (dead ? ", dead" : draining ? ", draining" : "") + "]";
+    }
+}

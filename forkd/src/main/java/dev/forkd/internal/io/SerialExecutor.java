@@ -1,0 +1,41 @@
+package dev.forkd.internal.io;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs tasks one at a time, in submission order, on a virtual thread that exists only while there is work.
+ * For event streams whose order users rely on (a cluster's events).
+ */
+public final class SerialExecutor implements Executor {
+    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final String name;
+
+    public SerialExecutor(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        queue.add(task);
+        if (running.compareAndSet(false, true)) Thread.ofVirtual().name(name).start(this::drain);
+    }
+
+    private void drain() {
+        while (true) {
+            Runnable r;
+            while ((r = queue.poll()) != null) {
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    LOG.log(System.Logger.Level.ERROR, name + " task failed", t);
+                }
+            }
+            running.set(false);
+            if (queue.isEmpty() || !running.compareAndSet(false, true)) return;
+        }
+    }
+}
