@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Mirrors "Example: sending a socket object" from Node's {@code child_process} documentation: the parent
@@ -61,15 +62,22 @@ public final class ShareSocket {
         try (ChildProcess special = ChildProcesses.fork(Child.class.getName(), "special");
              ServerSocketChannel server = Sockets.listenOnFreePort()) {
             Channel channel = special.channel().orElseThrow();
+            AtomicReference<RuntimeException> failure = new AtomicReference<>();
             Thread.ofVirtual().start(() -> {
                 try {
                     for (int n = 1; ; n++) {
                         SocketChannel socket = server.accept();
-                        if (n % 2 == 1) {
-                            channel.send("socket", socket);
-                        } else {
+                        if (n % 2 == 0) {
                             Sockets.end(socket, "Request handled with normal priority by parent "
                                     + ProcessHandle.current().pid());
+                            continue;
+                        }
+                        try {
+                            channel.send("socket", socket);
+                        } catch (RuntimeException e) { // e.g. no --add-opens: tell main, and end the client's wait
+                            failure.set(e);
+                            socket.close();
+                            server.close();
                         }
                     }
                 } catch (IOException e) {
@@ -81,7 +89,9 @@ public final class ShareSocket {
             System.out.println("parent " + ProcessHandle.current().pid() + " accepts on port " + address.getPort()
                     + " and sends odd-numbered connections to child " + special.pid());
             for (int i = 1; i <= REQUESTS; i++) {
-                System.out.println("connection " + i + ": " + Sockets.request(address));
+                String answer = Sockets.request(address);
+                if (failure.get() != null) throw failure.get();
+                System.out.println("connection " + i + ": " + answer);
             }
 
             channel.disconnect();
