@@ -60,7 +60,8 @@ class IpcExamplesTest {
 
         List<String> lines = out.stdoutText().lines().toList();
         List<String> oks = lines.stream().filter(l -> l.startsWith("GET / -> ")).toList();
-        assertThat(oks).hasSize(3).allMatch(l -> l.matches("GET / -> Ok in \\d+ ms(, while /compute is still running)?"));
+        assertThat(oks).hasSize(3)
+                .allMatch(l -> l.matches("GET / -> Ok in \\d+ ms(, while /compute is still running)?"));
         assertThat(oks.getFirst()).as("the server answered while the child computed")
                 .endsWith(", while /compute is still running");
         // 0 + 1 + ... + (10^9 - 1) = 10^9 (10^9 - 1) / 2
@@ -95,7 +96,8 @@ class IpcExamplesTest {
                     ? "Request handled with special priority by child " + child
                     : "Request handled with normal priority by parent " + parent));
         }
-        assertThat(out.stdoutText().lines().filter(l -> l.startsWith("connection "))).containsExactlyElementsOf(expected);
+        assertThat(out.stdoutText().lines().filter(l -> l.startsWith("connection ")))
+                .containsExactlyElementsOf(expected);
         assertThat(out.stdoutText().lines().toList().getLast()).isEqualTo(EXITED_NORMALLY);
     }
 
