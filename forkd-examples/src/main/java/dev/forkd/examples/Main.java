@@ -1,5 +1,7 @@
 package dev.forkd.examples;
 
+import dev.forkd.examples.ipc.EchoChild;
+import dev.forkd.examples.ipc.IpcTour;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Collections;
@@ -32,6 +34,11 @@ public final class Main {
         commands.put("child-process", new Subcommand("the whole child_process tour, in the article's order",
                 ChildProcessTour::main));
         for (Example e : ChildProcessTour.EXAMPLES) commands.put(e.name(), new Subcommand(e.mirrors(), e.main()));
+        commands.put("fork", new Subcommand("the fork and IPC tour: messages, compute.js, sharing servers and sockets",
+                IpcTour::main));
+        for (Example e : IpcTour.EXAMPLES) commands.put(e.name(), new Subcommand(e.mirrors(), e.main()));
+        commands.put("echo-child", new Subcommand("a child for an IPC parent (Node's too): echoes messages, serves"
+                + " handles", EchoChild::main));
         return Collections.unmodifiableMap(commands);
     }
 

@@ -6,7 +6,7 @@ import dev.forkd.Stdio;
 import java.nio.file.Path;
 
 /** The few things every example needs, spelled the way the article's output reads. */
-final class NodeStyle {
+public final class NodeStyle {
     private NodeStyle() {}
 
     /**
@@ -20,7 +20,7 @@ final class NodeStyle {
     }
 
     /** Node's {@code 'exit'} handler arguments: {@code "code 0 and signal null"}, {@code "code null and signal SIGTERM"}. */
-    static String codeAndSignal(ExitStatus status) {
+    public static String codeAndSignal(ExitStatus status) {
         String code = status.exitCode().isPresent() ? String.valueOf(status.exitCode().getAsInt()) : "null";
         String signal = status.signalCode().map(Signal::name).orElse("null");
         return "code " + code + " and signal " + signal;
