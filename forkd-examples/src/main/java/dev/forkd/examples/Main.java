@@ -31,6 +31,8 @@ public final class Main {
 
     private static Map<String, Subcommand> commands() {
         Map<String, Subcommand> commands = new LinkedHashMap<>();
+        commands.put("cluster", new Subcommand("the article's server as a cluster: cluster --port 3000 --workers 2"
+                + " --policy load-aware|round-robin|shared|reuseport", dev.forkd.examples.cluster.ClusterDemo::main));
         commands.put("child-process", new Subcommand("the whole child_process tour, in the article's order",
                 ChildProcessTour::main));
         for (Example e : ChildProcessTour.EXAMPLES) commands.put(e.name(), new Subcommand(e.mirrors(), e.main()));

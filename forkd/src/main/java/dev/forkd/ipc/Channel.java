@@ -62,6 +62,10 @@ public interface Channel {
      * {@link SendOptions#keepOpen()}.
      *
      * @throws IllegalArgumentException for a channel that is not a server socket, socket or datagram channel
+     * @throws IllegalStateException    if this JVM was started without
+     *                                  {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (for {@code java -jar}:
+     *                                  the manifest attribute {@code Add-Opens: java.base/sun.nio.ch}): sending
+     *                                  a socket needs its fd, which only the JDK's internals know
      */
     CompletableFuture<Void> send(Object message, SelectableChannel handle, SendOptions options);
 

@@ -15,6 +15,11 @@ public interface Message {
      */
     <T> T as(Class<T> type);
 
-    /** The socket passed with this message, already adopted as a working JDK channel. */
+    /**
+     * The socket passed with this message, already adopted as a working JDK channel.
+     *
+     * @throws IllegalStateException if a socket came but could not be adopted: this JVM lacks
+     *                               {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (the message says so)
+     */
     Optional<Handle> handle();
 }

@@ -177,7 +177,7 @@ public final class HandleAdoption {
         private static String missingFlagMessage() {
             Module self = HandleAdoption.class.getModule();
             String target = self.isNamed() ? self.getName() : "ALL-UNNAMED";
-            return "forkd needs access to the JDK's socket internals to use a passed socket: start the JVM with "
+            return "forkd needs access to the JDK's socket internals to send or receive sockets over IPC: start the JVM with "
                     + "--add-opens java.base/sun.nio.ch=" + target
                     + " (for java -jar, put 'Add-Opens: java.base/sun.nio.ch' in the jar's manifest instead)";
         }
