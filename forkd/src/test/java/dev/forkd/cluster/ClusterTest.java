@@ -245,21 +245,20 @@ class ClusterTest {
     }
 
     @Test
-    void aReplacementThatFailsAbortsTheReloadAndKeepsTheOldWorkers() throws Exception {
+    void aReplacementThatFailsAbortsTheReloadAndKeepsTheOldWorkers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path marker = dir.resolve("fail-from-now-on");
         Cluster c = cluster(SchedulingPolicy.LOAD_AWARE, 1, RestartPolicy.never(), "0", "127.0.0.1");
         BlockingQueue<ClusterEvent> q = events(c);
-        Worker old = c.fork();
+        Worker old = c.fork(Map.of("FORKD_TEST_FAIL_IF_EXISTS", marker.toString()));
         int port = next(q, ClusterEvent.Listening.class).address().getPort();
-        // A second cluster whose replacement workers cannot listen (the port is taken by then).
-        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-            Cluster bad = cluster(SchedulingPolicy.LOAD_AWARE, 1, RestartPolicy.never(),
-                    Integer.toString(taken.getLocalPort()), "127.0.0.1");
-            bad.fork();
-            ReloadResult r = bad.reload().get(60, TimeUnit.SECONDS);
-            assertThat(r.succeeded()).isFalse();
-            assertThat(r.failure().orElseThrow()).contains("failed");
-            assertThat(bad.workers()).hasSize(1); // the old one is still there
-        }
+        java.nio.file.Files.createFile(marker); // every replacement now dies at start
+        ReloadResult r = c.reload().get(60, TimeUnit.SECONDS);
+        assertThat(r.succeeded()).isFalse();
+        assertThat(r.replaced()).isEmpty();
+        assertThat(r.failure().orElseThrow()).contains("replacement worker").contains("exited before listening");
+        assertThat(c.workers()).containsOnlyKeys(old.id());
+        assertThat(old.isDead()).isFalse();
         assertThat(request(port, "/")).startsWith(old.process().pid() + " ");
     }
 
