@@ -218,7 +218,8 @@ public final class WorkerRuntime implements WorkerContext {
         for (ClusterServerImpl s : servers.values()) {
             while (!s.drained() && System.nanoTime() < deadline) sleep(5);
         }
-        for (ClusterServerImpl s : List.copyOf(servers.values())) closeQuietly(s);
+        // Hooks first: a server adapter stops its own listener in its own way (Netty on its event loop, Jetty
+        // after Connection: close drains); whatever is still open afterwards is closed here.
         for (Runnable hook : hooks) {
             try {
                 hook.run();
@@ -226,6 +227,7 @@ public final class WorkerRuntime implements WorkerContext {
                 LOG.log(System.Logger.Level.ERROR, "worker disconnect hook failed", t);
             }
         }
+        for (ClusterServerImpl s : List.copyOf(servers.values())) closeQuietly(s);
         channel.disconnect();
         System.exit(0);
     }
