@@ -1,5 +1,6 @@
 package dev.forkd.internal.cluster;
 
+import dev.forkd.internal.ipc.IpcChannel;
 import dev.forkd.internal.ipc.JsonCodec;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,7 +17,7 @@ final class Protocol {
     static final String CMD = "NODE_CLUSTER";
     /** The variable that makes a forked JVM a worker, as in Node. */
     static final String WORKER_ID_VARIABLE = "NODE_UNIQUE_ID";
-    static final JsonCodec CODEC = new JsonCodec();
+    static final JsonCodec CODEC = IpcChannel.CODEC; // one mapper per JVM: building one costs start-up time
 
     private Protocol() {}
 

@@ -50,7 +50,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class IpcChannel implements Channel {
     private static final System.Logger LOG = System.getLogger("dev.forkd");
-    static final JsonCodec CODEC = new JsonCodec();
+    public static final JsonCodec CODEC = new JsonCodec();
     private static final long INBOX_HIGH = 8L << 20;
     private static final long INBOX_LOW = 2L << 20;
     private static final int READS_PER_EVENT = 16;
