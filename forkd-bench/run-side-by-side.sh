@@ -5,8 +5,10 @@
 # Environment (all optional):
 #   ROUNDS=5                                     rounds; each runs every scenario once per implementation
 #   SCENARIOS="spawn-true execfile-echo capture threads"
-#   WARMUP=500 COUNT=2000                        calls per run for spawn-true and execfile-echo
-#   CAPTURE_BYTES=268435456 CAPTURE_WARMUP=2 CAPTURE_COUNT=5
+#   WARMUP=3000 COUNT=2000                       calls per run for spawn-true and execfile-echo (forkd needs
+#                                                a few thousand spawns before C2 has compiled its hot path)
+#   CAPTURE_BYTES=268435456 CAPTURE_WARMUP=4 CAPTURE_COUNT=6
+#   SPAWNLOOP=path/to/spawnloop                  optional: also run the C ceiling (c/spawnloop.c) in spawn-true
 #   CHILDREN=1000 SLEEP=2                        the threads scenario
 #   LOG=forkd-bench/target/side-by-side.log      raw RESULT lines with ROUND markers (overwritten)
 #   JAVA_HOME                                    a JDK >= 25 (the default `java` may be older)
@@ -23,11 +25,11 @@ command -v node >/dev/null || { echo "node not found on PATH" >&2; exit 1; }
 
 ROUNDS="${ROUNDS:-5}"
 SCENARIOS="${SCENARIOS:-spawn-true execfile-echo capture threads}"
-WARMUP="${WARMUP:-500}"
+WARMUP="${WARMUP:-3000}"
 COUNT="${COUNT:-2000}"
 CAPTURE_BYTES="${CAPTURE_BYTES:-268435456}"
-CAPTURE_WARMUP="${CAPTURE_WARMUP:-2}"
-CAPTURE_COUNT="${CAPTURE_COUNT:-5}"
+CAPTURE_WARMUP="${CAPTURE_WARMUP:-4}"
+CAPTURE_COUNT="${CAPTURE_COUNT:-6}"
 CHILDREN="${CHILDREN:-1000}"
 SLEEP="${SLEEP:-2}"
 LOG="${LOG:-$here/target/side-by-side.log}"
@@ -47,7 +49,10 @@ args_for() { # scenario -> arguments after the implementation
 run_one() { # scenario impl
   local scenario="$1" impl="$2" args
   args="$(args_for "$scenario")"
-  if [[ "$impl" == node ]]; then
+  if [[ "$impl" == c ]]; then
+    # shellcheck disable=SC2086
+    "$SPAWNLOOP" forkd $args 2>/dev/null
+  elif [[ "$impl" == node ]]; then
     # shellcheck disable=SC2086
     node "$node_dir/$scenario.js" $args
   else
@@ -61,13 +66,14 @@ run_one() { # scenario impl
   echo "# ROUNDS=$ROUNDS WARMUP=$WARMUP COUNT=$COUNT CAPTURE_BYTES=$CAPTURE_BYTES CAPTURE_COUNT=$CAPTURE_COUNT CHILDREN=$CHILDREN SLEEP=$SLEEP"
 } | tee "$LOG"
 
-impls=(forkd pb node)
 for ((r = 1; r <= ROUNDS; r++)); do
   echo "ROUND $r" | tee -a "$LOG"
   for scenario in $SCENARIOS; do
+    impls=(forkd pb node)
+    [[ "$scenario" == spawn-true && -n "${SPAWNLOOP:-}" ]] && impls+=(c)
     # Rotate the order every round so that no implementation always runs first (or right after another).
-    for ((k = 0; k < 3; k++)); do
-      impl="${impls[$(((k + r) % 3))]}"
+    for ((k = 0; k < ${#impls[@]}; k++)); do
+      impl="${impls[$(((k + r) % ${#impls[@]}))]}"
       run_one "$scenario" "$impl" | tee -a "$LOG"
     done
   done

@@ -74,10 +74,24 @@ public final class Report {
             row.append(String.join(", ", targets)).append(" | ").append(met ? "yes" : "**no**").append(" |");
             System.out.println(row);
         }
+        // Reference implementations (e.g. the C posix_spawn loop): forkd as a fraction of them.
+        for (Target t : TARGETS) {
+            String key = t.scenario + " " + t.metric;
+            Map<String, Map<Integer, Double>> byImpl = data.get(key);
+            if (byImpl == null) continue;
+            byImpl.forEach((impl, v) -> {
+                if (IMPLS.contains(impl)) return;
+                System.out.println();
+                System.out.println("Reference for " + t.scenario + ": " + impl + " " + fmt(median(v)) + " " + units.get(key)
+                        + runs(v) + "; forkd / " + impl + " = " + ratio(byImpl, impl));
+            });
+        }
 
-        System.out.println();
-        System.out.println("| metric | unit | forkd | ProcessBuilder | Node |");
-        System.out.println("|---|---|---|---|---|");
+        if (data.keySet().stream().anyMatch(k -> k.startsWith("threads "))) {
+            System.out.println();
+            System.out.println("| metric | unit | forkd | ProcessBuilder | Node |");
+            System.out.println("|---|---|---|---|---|");
+        }
         data.forEach((key, byImpl) -> {
             if (!key.startsWith("threads ")) return;
             StringBuilder row = new StringBuilder("| " + key.substring(8) + " | " + units.get(key));
