@@ -15,6 +15,10 @@ function status(field) {
   const secs = intArg(1, 2);
   const osBefore = status('Threads');
   const rssBefore = status('VmRSS');
+  await new Promise((resolve, reject) => {
+    spawn('true', [], { stdio: 'ignore' }).on('error', reject).on('exit', resolve);
+  });
+  const rssFirst = status('VmRSS');
   const t0 = process.hrtime.bigint();
   const closed = [];
   for (let i = 0; i < n; i++) {
@@ -36,6 +40,8 @@ function status(field) {
   result(s, 'os_threads_added', osDuring - osBefore, 'threads');
   result(s, 'rss_before', rssBefore / 1024, 'MiB');
   result(s, 'rss_during', rssDuring / 1024, 'MiB');
+  result(s, 'rss_after_first_child', rssFirst / 1024, 'MiB');
   result(s, 'rss_added', (rssDuring - rssBefore) / 1024, 'MiB');
+  result(s, 'rss_per_child', (rssDuring - rssFirst) / n, 'KiB');
   result(s, 'rss_peak', status('VmHWM') / 1024, 'MiB');
 })();

@@ -165,6 +165,15 @@ public final class SideBySide {
         long rssBefore = statusKb("VmRSS");
         Map<String, Integer> namesBefore = threadNames();
         mx.resetPeakThreadCount();
+        // One child first, so that the library's one-off cost (classes, FFM linker, event loop) shows apart
+        // from the cost per child. Its threads still count as "added".
+        Command one = Command.of("true").stdio(Stdio.ignore(), Stdio.ignore(), Stdio.ignore());
+        if (forkd) {
+            check(ChildProcesses.spawn(one).waitFor().success(), "true failed");
+        } else {
+            check(new ProcessBuilder("true").redirectInput(DEV_NULL).start().waitFor() == 0, "true failed");
+        }
+        long rssFirst = statusKb("VmRSS");
 
         List<ChildProcess> children = new ArrayList<>(n);
         List<Process> processes = new ArrayList<>(n);
@@ -208,7 +217,9 @@ public final class SideBySide {
         result(s, impl, "os_threads_added", osDuring - osBefore, "threads");
         result(s, impl, "rss_before", rssBefore / 1024.0, "MiB");
         result(s, impl, "rss_during", rssDuring / 1024.0, "MiB");
+        result(s, impl, "rss_after_first_child", rssFirst / 1024.0, "MiB");
         result(s, impl, "rss_added", (rssDuring - rssBefore) / 1024.0, "MiB");
+        result(s, impl, "rss_per_child", (rssDuring - rssFirst) / (double) n, "KiB");
         result(s, impl, "rss_peak", statusKb("VmHWM") / 1024.0, "MiB");
         System.out.println("# new platform threads while the children ran, by name (digits folded): "
                 + diff(namesBefore, namesDuring));
