@@ -9,6 +9,8 @@
 #                                                a few thousand spawns before C2 has compiled its hot path)
 #   CAPTURE_BYTES=268435456 CAPTURE_WARMUP=4 CAPTURE_COUNT=6
 #   SPAWNLOOP=path/to/spawnloop                  optional: also run the C ceiling (c/spawnloop.c) in spawn-true
+#   TRUE_PROGRAM=true                            the do-nothing child of spawn-true, e.g. target/exit0
+#                                                (c/exit0.c) to take the dynamic loader out of the picture
 #   CHILDREN=1000 SLEEP=2                        the threads scenario
 #   LOG=forkd-bench/target/side-by-side.log      raw RESULT lines with ROUND markers (overwritten)
 #   JAVA_HOME                                    a JDK >= 25 (the default `java` may be older)
@@ -32,6 +34,7 @@ CAPTURE_WARMUP="${CAPTURE_WARMUP:-4}"
 CAPTURE_COUNT="${CAPTURE_COUNT:-6}"
 CHILDREN="${CHILDREN:-1000}"
 SLEEP="${SLEEP:-2}"
+TRUE_PROGRAM="${TRUE_PROGRAM:-true}"
 LOG="${LOG:-$here/target/side-by-side.log}"
 
 # Same JVM flags for forkd and ProcessBuilder; the heap is big enough for two copies of the capture.
@@ -39,7 +42,8 @@ jvm=("$java" --enable-native-access=ALL-UNNAMED -Xmx4g -cp "$jar" dev.forkd.benc
 
 args_for() { # scenario -> arguments after the implementation
   case "$1" in
-    spawn-true|execfile-echo) echo "$WARMUP $COUNT" ;;
+    spawn-true) echo "$WARMUP $COUNT $TRUE_PROGRAM" ;;
+    execfile-echo) echo "$WARMUP $COUNT" ;;
     capture) echo "$CAPTURE_BYTES $CAPTURE_WARMUP $CAPTURE_COUNT" ;;
     threads) echo "$CHILDREN $SLEEP" ;;
     *) echo "unknown scenario $1" >&2; exit 2 ;;
@@ -50,8 +54,8 @@ run_one() { # scenario impl
   local scenario="$1" impl="$2" args
   args="$(args_for "$scenario")"
   if [[ "$impl" == c ]]; then
-    # shellcheck disable=SC2086
-    "$SPAWNLOOP" forkd $args 2>/dev/null
+    # posix_spawn does not search PATH: give the C loop the absolute path.
+    "$SPAWNLOOP" forkd "$WARMUP" "$COUNT" "$(command -v "$TRUE_PROGRAM")" 2>/dev/null
   elif [[ "$impl" == node ]]; then
     # shellcheck disable=SC2086
     node "$node_dir/$scenario.js" $args
@@ -63,7 +67,7 @@ run_one() { # scenario impl
 
 {
   echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -sr), $(nproc) cores, $("$java" -version 2>&1 | head -1), node $(node --version)"
-  echo "# ROUNDS=$ROUNDS WARMUP=$WARMUP COUNT=$COUNT CAPTURE_BYTES=$CAPTURE_BYTES CAPTURE_COUNT=$CAPTURE_COUNT CHILDREN=$CHILDREN SLEEP=$SLEEP"
+  echo "# ROUNDS=$ROUNDS SCENARIOS=\"$SCENARIOS\" TRUE_PROGRAM=$TRUE_PROGRAM WARMUP=$WARMUP COUNT=$COUNT CAPTURE_BYTES=$CAPTURE_BYTES CAPTURE_COUNT=$CAPTURE_COUNT CHILDREN=$CHILDREN SLEEP=$SLEEP"
 } | tee "$LOG"
 
 for ((r = 1; r <= ROUNDS; r++)); do

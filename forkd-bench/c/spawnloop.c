@@ -30,12 +30,14 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static const char *program = "/usr/bin/true";
+
 static void spawn_true(int forkd_like, int devnull) {
-    char *argv[] = {"true", NULL};
+    char *argv[] = {(char *) program, NULL};
     pid_t pid;
     int rc;
     if (!forkd_like) {
-        rc = posix_spawn(&pid, "/usr/bin/true", NULL, NULL, argv, environ);
+        rc = posix_spawn(&pid, program, NULL, NULL, argv, environ);
         if (rc != 0 || waitpid(pid, NULL, 0) != pid) { fprintf(stderr, "spawn failed: %d\n", rc); exit(1); }
         return;
     }
@@ -51,7 +53,7 @@ static void spawn_true(int forkd_like, int devnull) {
     posix_spawnattr_setsigmask(&attr, &empty);
     posix_spawnattr_setsigdefault(&attr, &full);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    rc = posix_spawn(&pid, "/usr/bin/true", &fa, &attr, argv, environ);
+    rc = posix_spawn(&pid, program, &fa, &attr, argv, environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) { fprintf(stderr, "spawn failed: %d\n", rc); exit(1); }
@@ -62,7 +64,11 @@ static void spawn_true(int forkd_like, int devnull) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: spawnloop bare|forkd <warm-up> <count>\n"); return 2; }
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: spawnloop bare|forkd <warm-up> <count> [absolute program path]\n");
+        return 2;
+    }
+    if (argc == 5) program = argv[4];
     int forkd_like = strcmp(argv[1], "forkd") == 0;
     int warm = atoi(argv[2]), count = atoi(argv[3]);
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);

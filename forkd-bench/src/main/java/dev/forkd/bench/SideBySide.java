@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * <p>Every run prints lines {@code RESULT <scenario> <impl> <metric> <value> <unit>} on stdout, the same
  * format the Node scripts print. Usage:
  * <pre>
- *   SideBySide spawn-true    forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt;
+ *   SideBySide spawn-true    forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt; [program, default true]
  *   SideBySide execfile-echo forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt;
  *   SideBySide capture       forkd|pb &lt;bytes&gt; &lt;warm-up calls&gt; &lt;measured calls&gt;
  *   SideBySide threads       forkd|pb &lt;children&gt; &lt;sleep seconds&gt;
@@ -44,6 +44,8 @@ public final class SideBySide {
         boolean forkd = impl.equals("forkd");
         switch (scenario) {
             case "spawn-true" -> {
+                if (args.length > 4) trueProgram = args[4];
+                trueCommand = Command.of(trueProgram).stdio(Stdio.ignore(), Stdio.ignore(), Stdio.ignore());
                 Call call = forkd ? SideBySide::forkdSpawnTrue : SideBySide::pbSpawnTrue;
                 long ns = timed(call, intArg(args, 2), intArg(args, 3));
                 result(scenario, impl, "rate", intArg(args, 3) * 1e9 / ns, "ops/s");
@@ -99,14 +101,16 @@ public final class SideBySide {
 
     // ---- spawn + wait of `true`, fds 0-2 on /dev/null (Node: stdio 'ignore') ----
 
-    private static final Command TRUE = Command.of("true").stdio(Stdio.ignore(), Stdio.ignore(), Stdio.ignore());
+    /** {@code true} unless a fifth argument names another do-nothing program (e.g. a static one). */
+    private static String trueProgram = "true";
+    private static Command trueCommand;
 
     private static void forkdSpawnTrue() throws Exception {
-        check(ChildProcesses.spawn(TRUE).waitFor().success(), "true failed");
+        check(ChildProcesses.spawn(trueCommand).waitFor().success(), "true failed");
     }
 
     private static void pbSpawnTrue() throws Exception {
-        int code = new ProcessBuilder("true")
+        int code = new ProcessBuilder(trueProgram)
                 .redirectInput(DEV_NULL)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
