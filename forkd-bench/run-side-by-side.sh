@@ -54,8 +54,8 @@ run_one() { # scenario impl
   local scenario="$1" impl="$2" args
   args="$(args_for "$scenario")"
   if [[ "$impl" == c ]]; then
-    # posix_spawn does not search PATH: give the C loop the absolute path.
-    "$SPAWNLOOP" forkd "$WARMUP" "$COUNT" "$(command -v "$TRUE_PROGRAM")" 2>/dev/null
+    # posix_spawn does not search PATH: give the C loop the file's path (type -P skips the shell builtin).
+    "$SPAWNLOOP" forkd "$WARMUP" "$COUNT" "$(type -P "$TRUE_PROGRAM")" 2>/dev/null
   elif [[ "$impl" == node ]]; then
     # shellcheck disable=SC2086
     node "$node_dir/$scenario.js" $args
