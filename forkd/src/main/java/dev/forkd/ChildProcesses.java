@@ -46,7 +46,7 @@ public final class ChildProcesses {
      * @throws IllegalArgumentException for NUL bytes or contradictory stdio, before anything is started
      */
     public static ChildProcess spawn(Command command) throws SpawnException {
-        return PosixChildProcess.start(SpawnRequest.of(command, StdioPlan.Mode.SPAWN, false, false), fd -> null);
+        return PosixChildProcess.start(SpawnRequest.of(command, StdioPlan.Mode.SPAWN, false, false), fd -> null, false);
     }
 
     /**

@@ -191,21 +191,32 @@ public final class Command {
         return Optional.ofNullable(cwd);
     }
 
+    /** This process's environment minus its own IPC and cluster variables; it cannot change, so built once. */
+    private static final class ParentEnvironment {
+        static final Map<String, String> MAP;
+
+        static {
+            Map<String, String> env = new LinkedHashMap<>(System.getenv());
+            env.remove("NODE_CHANNEL_FD");
+            env.remove("NODE_CHANNEL_SERIALIZATION_MODE");
+            env.remove("NODE_UNIQUE_ID"); // a cluster worker's children are not workers
+            MAP = Collections.unmodifiableMap(env);
+        }
+    }
+
     /**
-     * The child's environment as it would be spawned now: the parent's (unless cleared) plus changes. The
-     * parent's own IPC variables ({@code NODE_CHANNEL_FD}, {@code NODE_CHANNEL_SERIALIZATION_MODE}) are never
-     * inherited: they describe this process's channel, not the child's.
+     * The child's environment as it would be spawned now (unmodifiable): the parent's (unless cleared) plus
+     * changes. The parent's own IPC variables ({@code NODE_CHANNEL_FD}, {@code NODE_CHANNEL_SERIALIZATION_MODE},
+     * {@code NODE_UNIQUE_ID}) are never inherited: they describe this process's channel, not the child's.
      */
     public Map<String, String> environment() {
-        Map<String, String> env = inheritEnv ? new LinkedHashMap<>(System.getenv()) : new LinkedHashMap<>();
-        env.remove("NODE_CHANNEL_FD");
-        env.remove("NODE_CHANNEL_SERIALIZATION_MODE");
-        env.remove("NODE_UNIQUE_ID"); // a cluster worker's children are not workers
+        if (inheritEnv && envChanges.isEmpty()) return ParentEnvironment.MAP; // shared: spawns reuse its encoding
+        Map<String, String> env = inheritEnv ? new LinkedHashMap<>(ParentEnvironment.MAP) : new LinkedHashMap<>();
         for (var e : envChanges.entrySet()) {
             if (e.getValue() == null) env.remove(e.getKey());
             else env.put(e.getKey(), e.getValue());
         }
-        return env;
+        return Collections.unmodifiableMap(env);
     }
 
     /** The stdio entries; empty {@code Optional}s are unset and take the caller's default. */

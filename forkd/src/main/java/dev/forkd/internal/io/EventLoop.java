@@ -60,12 +60,15 @@ public final class EventLoop {
             (a, b) -> a.deadline != b.deadline ? Long.compare(a.deadline, b.deadline) : Long.compare(a.seq, b.seq));
     private final AtomicLong timerSeq = new AtomicLong();
     private final MemorySegment events;
-    private final MemorySegment ctlEvent;
+    /** epoll_ctl's event struct, one per thread: registration is allowed from any thread. */
+    private final ThreadLocal<MemorySegment> ctlEvent =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(LibC.SIZEOF_EPOLL_EVENT, 8));
     private final MemorySegment wakeBuf;
     /** The loop's read buffer; handlers on the loop thread may use it for reads. */
     private final MemorySegment scratch;
 
-    public static final int SCRATCH_SIZE = 64 * 1024;
+    /** 1 MiB: a capture pipe enlarged with F_SETPIPE_SZ is drained in one read. */
+    public static final int SCRATCH_SIZE = 1 << 20;
 
     private EventLoop() {
         epfd = LibC.epoll_create1(LibC.EPOLL_CLOEXEC);
@@ -74,7 +77,6 @@ public final class EventLoop {
         if (wakeFd < 0) throw new IllegalStateException("eventfd failed: " + Errno.describe(LibC.errno()));
         Arena arena = Arena.global();
         events = arena.allocate(LibC.SIZEOF_EPOLL_EVENT * MAX_EVENTS, 8);
-        ctlEvent = arena.allocate(LibC.SIZEOF_EPOLL_EVENT, 8);
         wakeBuf = arena.allocate(8, 8);
         scratch = arena.allocate(SCRATCH_SIZE, 8);
         ctl(LibC.EPOLL_CTL_ADD, wakeFd, LibC.EPOLLIN, WAKE_TOKEN);
@@ -121,13 +123,27 @@ public final class EventLoop {
     /** Adds fd to the epoll set; loop thread only. Returns the token to modify or remove it with. */
     public long register(int fd, int events, Handler handler) {
         assert inLoop();
-        long token = tokens.getAndIncrement();
+        long token = newToken();
+        return register(fd, events, token, handler) ? token : -1;
+    }
+
+    /** A token for {@link #register(int, int, long, Handler)}, so that a handler can know its own token. */
+    public long newToken() {
+        return tokens.getAndIncrement();
+    }
+
+    /**
+     * Adds fd to the epoll set under a token from {@link #newToken()}; any thread. The handler is in place
+     * before the fd is added, so even an immediate event finds it. The caller must guarantee that the fd is
+     * not closed (and its number reused) before it is unregistered on the loop thread.
+     */
+    public boolean register(int fd, int events, long token, Handler handler) {
         handlers.put(token, handler);
         if (!ctl(LibC.EPOLL_CTL_ADD, fd, events, token)) {
             handlers.remove(token);
-            return -1;
+            return false;
         }
-        return token;
+        return true;
     }
 
     /** Changes the events a registration waits for; loop thread only. */
@@ -145,9 +161,10 @@ public final class EventLoop {
     }
 
     private boolean ctl(int op, int fd, int ev, long token) {
-        ctlEvent.set(ValueLayout.JAVA_INT, 0, ev);
-        ctlEvent.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, token);
-        if (LibC.epoll_ctl(epfd, op, fd, ctlEvent) != 0) {
+        MemorySegment event = ctlEvent.get();
+        event.set(ValueLayout.JAVA_INT, 0, ev);
+        event.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, token);
+        if (LibC.epoll_ctl(epfd, op, fd, event) != 0) {
             int err = LibC.errno();
             if (op != LibC.EPOLL_CTL_DEL) {
                 LOG.log(System.Logger.Level.WARNING, "epoll_ctl(" + op + ", fd " + fd + ") failed: " + Errno.describe(err));

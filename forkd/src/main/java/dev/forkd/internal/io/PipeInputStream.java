@@ -2,6 +2,8 @@ package dev.forkd.internal.io;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -36,7 +38,8 @@ public final class PipeInputStream extends InputStream implements PipeReader.Sin
     }
 
     @Override
-    public boolean onData(byte[] chunk) {
+    public boolean onData(MemorySegment buffer, int length) {
+        byte[] chunk = buffer.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
         lock.lock();
         try {
             if (closed) return true;

@@ -5,7 +5,6 @@ import dev.forkd.internal.posix.LibC;
 import dev.forkd.internal.posix.PosixException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,8 +14,11 @@ import java.util.concurrent.CompletableFuture;
 public final class PipeReader {
     /** Where the bytes go. Both methods run on the loop thread and must not block. */
     public interface Sink {
-        /** A chunk the sink now owns. Return false to pause reading until {@link PipeReader#resume()}. */
-        boolean onData(byte[] chunk);
+        /**
+         * {@code length} bytes at the start of {@code buffer}, which is reused after the call: copy what you
+         * keep. Return false to pause reading until {@link PipeReader#resume()}.
+         */
+        boolean onData(MemorySegment buffer, int length);
 
         /** Called once: at EOF (error null), on a read error, or when the reader was closed. */
         void onEnd(IOException error);
@@ -29,7 +31,7 @@ public final class PipeReader {
     private final Fd fd;
     private final Sink sink;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
-    private long token = -1;
+    private volatile long token = -1; // set by the starting thread, then loop thread only
     private boolean paused;
     private boolean finished;
 
@@ -44,7 +46,14 @@ public final class PipeReader {
         Fds.setNonBlocking(fd.value());
         EventLoop loop = EventLoop.get();
         PipeReader r = new PipeReader(loop, fd, sink);
-        loop.execute(r::arm);
+        // Registered from this thread (no loop hop); the fd is closed only by finish(), on the loop, after
+        // the unregister, so its number cannot be reused while it is registered.
+        long token = loop.newToken();
+        r.token = token;
+        if (!loop.register(fd.value(), LibC.EPOLLIN, token, r::ready)) {
+            r.token = -1;
+            loop.execute(() -> r.finish(new IOException("cannot watch " + fd)));
+        }
         return r;
     }
 
@@ -70,8 +79,12 @@ public final class PipeReader {
 
     private void arm() {
         if (finished) return;
-        token = loop.register(fd.value(), LibC.EPOLLIN, this::ready);
-        if (token < 0) finish(new IOException("cannot watch " + fd));
+        long t = loop.newToken();
+        if (loop.register(fd.value(), LibC.EPOLLIN, t, this::ready)) {
+            token = t;
+        } else {
+            finish(new IOException("cannot watch " + fd));
+        }
     }
 
     private void ready(int events) {
@@ -79,8 +92,7 @@ public final class PipeReader {
         for (int i = 0; i < READS_PER_EVENT && !finished; i++) {
             long n = LibC.read(fd.value(), buf, EventLoop.SCRATCH_SIZE);
             if (n > 0) {
-                byte[] chunk = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-                if (!sink.onData(chunk)) {
+                if (!sink.onData(buf, (int) n)) {
                     // Unregister rather than clear the interest: epoll reports EPOLLHUP whatever the mask,
                     // so a paused pipe whose writer has gone would otherwise spin the loop.
                     loop.unregister(fd.number(), token);

@@ -73,34 +73,44 @@ public final class Reaper {
             return;
         }
         EventLoop loop = EventLoop.get();
-        loop.execute(() -> {
-            long[] token = new long[1];
-            token[0] = loop.register(pidfd, LibC.EPOLLIN, ev -> {
-                WaitStatus st = reap(pidfd, pid);
-                if (st == null) return; // spurious: not exited yet
-                loop.unregister(pidfd, token[0]);
-                handle.markReaped(); // closes the pidfd under the kill lock
+        // Registered from the spawning thread (no loop hop): the pidfd stays open until markReaped, which
+        // runs on the loop after the unregister, so its number cannot be reused while registered.
+        long token = loop.newToken();
+        boolean added = loop.register(pidfd, LibC.EPOLLIN, token, ev -> {
+            WaitStatus st = reap(pidfd, pid);
+            if (st == null) return; // spurious: not exited yet
+            loop.unregister(pidfd, token);
+            handle.markReaped(); // closes the pidfd under the kill lock
+            onExit.accept(st);
+        });
+        if (!added) {
+            Thread.ofPlatform().daemon().name("forkd-wait-" + pid).start(() -> {
+                WaitStatus st = blockingWait(pid);
+                handle.markReaped();
                 onExit.accept(st);
             });
-        });
+        }
     }
 
+    /** The loop thread's siginfo_t for {@link #reap}. */
+    private static final MemorySegment SIGINFO = Arena.global().allocate(LibC.SIZEOF_SIGINFO, 8);
+
+    /** Loop thread only. */
     private static WaitStatus reap(int pidfd, int pid) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment si = arena.allocate(LibC.SIZEOF_SIGINFO, 8);
-            while (true) {
-                int rc = LibC.waitid(LibC.P_PIDFD, pidfd, si, LibC.WEXITED | LibC.WNOHANG);
-                if (rc == 0) {
-                    if (si.get(ValueLayout.JAVA_INT, 16) == 0) return null; // WNOHANG, still running
-                    return decode(si);
-                }
-                int err = LibC.errno();
-                if (err == Errno.EINTR) continue;
-                // ECHILD: someone else reaped our child (a foreign waitpid(-1)); the status is lost.
-                LOG.log(System.Logger.Level.ERROR, new PosixException("waitid", err, "pid " + pid).getMessage()
-                        + ": another component reaped forkd's child; reporting exit code 255");
-                return new WaitStatus(true, 255, 0, false);
+        MemorySegment si = SIGINFO;
+        si.fill((byte) 0);
+        while (true) {
+            int rc = LibC.waitid(LibC.P_PIDFD, pidfd, si, LibC.WEXITED | LibC.WNOHANG);
+            if (rc == 0) {
+                if (si.get(ValueLayout.JAVA_INT, 16) == 0) return null; // WNOHANG, still running
+                return decode(si);
             }
+            int err = LibC.errno();
+            if (err == Errno.EINTR) continue;
+            // ECHILD: someone else reaped our child (a foreign waitpid(-1)); the status is lost.
+            LOG.log(System.Logger.Level.ERROR, new PosixException("waitid", err, "pid " + pid).getMessage()
+                    + ": another component reaped forkd's child; reporting exit code 255");
+            return new WaitStatus(true, 255, 0, false);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.forkd.internal.spawn;
 
 import dev.forkd.internal.io.PipeReader;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,6 +13,11 @@ import java.util.List;
  * Loop thread only until the reader is done; {@link #bytes()} afterwards.
  */
 final class Capture implements PipeReader.Sink {
+    /** A byte[] cannot be longer than this: a larger maxBuffer is capped here. */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
+    /** Above this maxBuffer the capture pipes are enlarged (F_SETPIPE_SZ) so one read moves up to 1 MiB. */
+    static final long PIPE_GROWTH_THRESHOLD = 64 * 1024;
+
     private final long max;
     private final Runnable onOverflow;
     private final List<byte[]> chunks = new ArrayList<>();
@@ -18,27 +25,23 @@ final class Capture implements PipeReader.Sink {
     private boolean overflowed;
 
     Capture(long max, Runnable onOverflow) {
-        this.max = max;
+        this.max = Math.min(max, MAX_ARRAY);
         this.onOverflow = onOverflow;
     }
 
     @Override
-    public boolean onData(byte[] chunk) {
+    public boolean onData(MemorySegment buffer, int length) {
         if (overflowed) return true;
         long room = max - size;
-        if (chunk.length <= room) {
-            chunks.add(chunk);
-            size += chunk.length;
-            return true;
+        int keep = (int) Math.min(length, room);
+        if (keep > 0) {
+            chunks.add(buffer.asSlice(0, keep).toArray(ValueLayout.JAVA_BYTE));
+            size += keep;
         }
-        if (room > 0) {
-            byte[] part = new byte[(int) room];
-            System.arraycopy(chunk, 0, part, 0, part.length);
-            chunks.add(part);
-            size += part.length;
+        if (keep < length) {
+            overflowed = true;
+            onOverflow.run();
         }
-        overflowed = true;
-        onOverflow.run();
         return true;
     }
 

@@ -28,6 +28,8 @@ public final class ExecRunner {
     private final Command command;
     private final ExecOptions options;
     private final boolean checkStatus;
+    /** Async variants: complete the user's future on a virtual thread, never on the event loop. */
+    private final boolean dispatch;
     private final CompletableFuture<Output> result = new CompletableFuture<>();
     private final EventLoop loop = EventLoop.get();
     private PosixChildProcess child;
@@ -38,10 +40,11 @@ public final class ExecRunner {
     private volatile boolean timedOut;
     private volatile boolean killing;
 
-    private ExecRunner(Command command, ExecOptions options, boolean checkStatus) {
+    private ExecRunner(Command command, ExecOptions options, boolean checkStatus, boolean dispatch) {
         this.command = command;
         this.options = options;
         this.checkStatus = checkStatus;
+        this.dispatch = dispatch;
     }
 
     /**
@@ -50,7 +53,7 @@ public final class ExecRunner {
      */
     public static CompletableFuture<Output> start(Command command, ExecOptions options, StdioPlan.Mode mode,
                                                   boolean checkStatus) {
-        ExecRunner r = new ExecRunner(command, options, checkStatus);
+        ExecRunner r = new ExecRunner(command, options, checkStatus, mode != StdioPlan.Mode.SYNC);
         // Validation errors (NUL bytes, bad stdio) are the caller's bug: thrown, not folded into the future.
         SpawnRequest req = SpawnRequest.of(command, mode, options.input() != null, true);
         try {
@@ -66,7 +69,7 @@ public final class ExecRunner {
             case 1 -> out = new Capture(options.maxBuffer(), this::overflow);
             case 2 -> err = new Capture(options.maxBuffer(), this::overflow);
             default -> null;
-        });
+        }, options.maxBuffer() > Capture.PIPE_GROWTH_THRESHOLD);
         if (options.hasTimeout()) {
             timeoutTimer = loop.schedule(options.timeout().toNanos(), () -> {
                 if (child.exitStatus().isEmpty()) {
@@ -79,7 +82,10 @@ public final class ExecRunner {
         result.whenComplete((o, e) -> {
             if (e instanceof CancellationException && child.exitStatus().isEmpty()) killTree();
         });
-        child.closedFuture().whenComplete((st, e) -> finish(st));
+        child.closedFuture().whenComplete((st, e) -> {
+            if (dispatch) Dispatch.EVENTS.execute(() -> finish(st));
+            else finish(st);
+        });
     }
 
     /** Writes the input on a virtual thread; a child that exits without reading it is not an error. */
@@ -108,6 +114,14 @@ public final class ExecRunner {
     }
 
     private void finish(ExitStatus status) {
+        try {
+            complete(status);
+        } catch (Throwable t) {
+            result.completeExceptionally(t); // never leave the caller waiting
+        }
+    }
+
+    private void complete(ExitStatus status) {
         if (timeoutTimer != null) timeoutTimer.cancel();
         byte[] o = out != null ? out.bytes() : new byte[0];
         byte[] e = err != null ? err.bytes() : new byte[0];

@@ -13,6 +13,7 @@ import dev.forkd.internal.io.Fds;
 import dev.forkd.internal.io.PipeInputStream;
 import dev.forkd.internal.io.PipeOutputStream;
 import dev.forkd.internal.io.PipeReader;
+import dev.forkd.internal.posix.LibC;
 import dev.forkd.internal.posix.PosixException;
 import dev.forkd.internal.reap.PidHandle;
 import dev.forkd.internal.reap.Reaper;
@@ -37,87 +38,116 @@ public final class PosixChildProcess implements ChildProcess {
     private final PidHandle pid;
     private final StdioStream[] streams;
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    /** Completed on the loop thread at reap; only forkd waits on it directly. */
+    /** Completed on the loop thread at reap; waitFor() waits on it. */
     private final CompletableFuture<ExitStatus> reaped = new CompletableFuture<>();
-    /** 'exit' and 'close' as users see them, completed on virtual threads, 'exit' first. */
-    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-    private final CompletableFuture<ExitStatus> closed;
+    /** 'exit': reaped, and the channel's last messages delivered. Completed by forkd's own threads. */
+    private final CompletableFuture<ExitStatus> exitReady = new CompletableFuture<>();
+    /** 'close': exitReady and every output pipe (and the channel) closed. Completed by forkd's own threads. */
+    private final CompletableFuture<ExitStatus> closeReady;
+    /**
+     * 'exit' and 'close' as users see them: completed on virtual threads, 'exit' first. Created on first
+     * request, so that a child nobody listens to costs no thread hand-off.
+     */
+    private CompletableFuture<ExitStatus> exitEvents; // guarded by this
+    private CompletableFuture<ExitStatus> closeEvents; // guarded by this
     private volatile ExitStatus status;
     private volatile boolean killed;
     private IpcChannel channel;
 
-    private PosixChildProcess(SpawnRequest request, Spawner.Spawned spawned, IntFunction<PipeReader.Sink> sinks)
-            throws PosixException {
+    private PosixChildProcess(SpawnRequest request, Spawner.Spawned spawned, IntFunction<PipeReader.Sink> sinks,
+                              boolean growPipes) throws PosixException {
         this.request = request;
         Fd[] ends = spawned.parentEnds();
         streams = new StdioStream[ends.length];
         List<CompletableFuture<Void>> outputs = new ArrayList<>();
-        for (int i = 0; i < ends.length; i++) {
-            if (ends[i] == null) continue;
-            Slot slot = request.slots().get(i);
-            switch (slot) {
-                case Slot.ParentWrites w -> {
-                    PipeOutputStream out = new PipeOutputStream(ends[i]);
-                    closeables.add(out);
-                    streams[i] = new Stream(null, out, i);
-                }
-                case Slot.ParentReads r -> {
-                    PipeReader.Sink custom = sinks.apply(i);
-                    InputStream in = null;
-                    PipeReader reader;
-                    if (custom != null) {
-                        reader = PipeReader.start(ends[i], custom);
-                        closeables.add(reader::close);
-                    } else {
-                        PipeInputStream pis = new PipeInputStream();
-                        reader = PipeReader.start(ends[i], pis);
-                        pis.attach(reader);
-                        closeables.add(pis);
-                        in = pis;
-                    }
-                    outputs.add(reader.done());
-                    streams[i] = new Stream(in, null, i);
-                }
-                case Slot.Duplex d -> {
-                    // Reader and writer each own a copy of the socket, so each has exactly one close point.
-                    Fd writeCopy = Fds.dupAtLeast(ends[i].number(), 3);
-                    PipeInputStream pis = new PipeInputStream();
-                    PipeReader reader = PipeReader.start(ends[i], pis);
-                    pis.attach(reader);
-                    PipeOutputStream out = new PipeOutputStream(writeCopy);
-                    closeables.add(pis);
-                    closeables.add(out);
-                    outputs.add(reader.done());
-                    streams[i] = new Stream(pis, out, i);
-                }
-                case Slot.Ipc ipc -> {
-                    channel = IpcChannel.open(ends[i], "child " + spawned.pid());
-                    outputs.add(channel.closedFuture());
-                }
-                default -> throw new IllegalStateException("no parent end expected for " + slot);
+        int i = 0;
+        try {
+            for (; i < ends.length; i++) {
+                if (ends[i] == null) continue;
+                attach(i, ends[i], request.slots().get(i), sinks, growPipes, spawned.pid(), outputs);
             }
+        } catch (PosixException | RuntimeException e) {
+            // What was attached is closed by its owner (readers on the loop); the rest is still ours.
+            close();
+            for (int j = i; j < ends.length; j++) if (ends[j] != null) ends[j].close();
+            throw e;
         }
         CompletableFuture<Void> allOutputs = CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new));
-        closed = exit.thenCombine(allOutputs, (st, v) -> st).thenApplyAsync(st -> st, Dispatch.EVENTS);
+        closeReady = exitReady.thenCombine(allOutputs, (st, v) -> st);
         this.pid = Reaper.open(spawned.pid());
         if (request.killGroup() && !request.setsid()) ShutdownGuard.add(pid);
         Reaper.watch(pid, this::onReaped);
+    }
+
+    /** Wires the parent's end of child fd {@code i} to a stream, a sink or the channel. */
+    private void attach(int i, Fd end, Slot slot, IntFunction<PipeReader.Sink> sinks, boolean growPipes, int childPid,
+                        List<CompletableFuture<Void>> outputs) throws PosixException {
+        switch (slot) {
+            case Slot.ParentWrites w -> {
+                PipeOutputStream out = new PipeOutputStream(end);
+                closeables.add(out);
+                streams[i] = new Stream(null, out, i);
+            }
+            case Slot.ParentReads r -> {
+                PipeReader.Sink custom = sinks.apply(i);
+                InputStream in = null;
+                PipeReader reader;
+                if (custom != null) {
+                    // A capture pipe: 1 MiB of pipe lets a fast writer hand over more per wake-up. Best effort
+                    // (the limit is /proc/sys/fs/pipe-max-size).
+                    if (growPipes) LibC.fcntl(end.value(), LibC.F_SETPIPE_SZ, 1 << 20);
+                    reader = PipeReader.start(end, custom);
+                    closeables.add(reader::close);
+                } else {
+                    PipeInputStream pis = new PipeInputStream();
+                    reader = PipeReader.start(end, pis);
+                    pis.attach(reader);
+                    closeables.add(pis);
+                    in = pis;
+                }
+                outputs.add(reader.done());
+                streams[i] = new Stream(in, null, i);
+            }
+            case Slot.Duplex d -> {
+                // Reader and writer each own a copy of the socket, so each has exactly one close point.
+                Fd writeCopy = Fds.dupAtLeast(end.number(), 3);
+                PipeOutputStream out;
+                try {
+                    out = new PipeOutputStream(writeCopy);
+                } catch (PosixException e) {
+                    writeCopy.close();
+                    throw e;
+                }
+                closeables.add(out);
+                PipeInputStream pis = new PipeInputStream();
+                PipeReader reader = PipeReader.start(end, pis);
+                pis.attach(reader);
+                closeables.add(pis);
+                outputs.add(reader.done());
+                streams[i] = new Stream(pis, out, i);
+            }
+            case Slot.Ipc ipc -> {
+                channel = IpcChannel.open(end, "child " + childPid);
+                closeables.add(channel::disconnect);
+                outputs.add(channel.closedFuture());
+            }
+            default -> throw new IllegalStateException("no parent end expected for " + slot);
+        }
     }
 
     /**
      * Spawns the request. {@code sinks} may take over the parent's read end of child fd i (the exec family
      * captures into buffers); for fds it returns null for, a blocking {@link InputStream} is offered instead.
      */
-    public static PosixChildProcess start(SpawnRequest request, IntFunction<PipeReader.Sink> sinks)
-            throws SpawnException {
+    public static PosixChildProcess start(SpawnRequest request, IntFunction<PipeReader.Sink> sinks,
+                                          boolean growCapturePipes) throws SpawnException {
         Spawner.Spawned spawned = Spawner.spawn(request);
         try {
-            return new PosixChildProcess(request, spawned, sinks);
+            return new PosixChildProcess(request, spawned, sinks, growCapturePipes);
         } catch (PosixException | RuntimeException e) {
-            // The child runs but we cannot talk to it: do not leave it running unattended.
+            // The child runs but we cannot talk to it (its pipe ends are closed by now): kill and reap it.
             Reaper.watch(Reaper.open(spawned.pid()), st -> { });
-            dev.forkd.internal.posix.LibC.kill(spawned.pid(), Signal.SIGKILL.number());
-            for (Fd fd : spawned.parentEnds()) if (fd != null) fd.close();
+            LibC.kill(spawned.pid(), Signal.SIGKILL.number());
             throw Spawner.failure(e instanceof PosixException p ? p.syscall() : "spawn",
                     e instanceof PosixException p ? p.errno() : 0, request.display(), e);
         }
@@ -133,18 +163,18 @@ public final class PosixChildProcess implements ChildProcess {
         ShutdownGuard.remove(pid);
         reaped.complete(st);
         if (channel == null) {
-            Dispatch.EVENTS.execute(() -> exit.complete(st));
+            exitReady.complete(st);
             return;
         }
         // The child's last messages are in the socket when it dies: read the channel to EOF and deliver them
         // before 'exit'. A grandchild that inherited the channel could hold it open, so wait at most a second.
         EventLoop loop = EventLoop.get();
-        EventLoop.Timer timer = loop.schedule(CHANNEL_DRAIN_NANOS, () -> Dispatch.EVENTS.execute(() -> exit.complete(st)));
+        EventLoop.Timer timer = loop.schedule(CHANNEL_DRAIN_NANOS, () -> exitReady.complete(st));
         channel.closedFuture().thenRun(() -> {
             timer.cancel();
             Dispatch.EVENTS.execute(() -> {
                 channel.awaitDelivered(CHANNEL_DRAIN_NANOS);
-                exit.complete(st);
+                exitReady.complete(st);
             });
         });
     }
@@ -159,9 +189,12 @@ public final class PosixChildProcess implements ChildProcess {
         return reaped;
     }
 
-    /** Completes (on a virtual thread) at 'close'; for forkd's own bookkeeping. */
+    /**
+     * Completes at 'close', on whichever forkd thread finished last (often the event loop): for forkd's own
+     * bookkeeping, which must not block in it.
+     */
     public CompletableFuture<ExitStatus> closedFuture() {
-        return closed;
+        return closeReady;
     }
 
     /** Signals the process group when the request asked for one, else the child; false once reaped. */
@@ -263,14 +296,27 @@ public final class PosixChildProcess implements ChildProcess {
         }
     }
 
+    private synchronized CompletableFuture<ExitStatus> exitEvents() {
+        if (exitEvents == null) exitEvents = exitReady.thenApplyAsync(st -> st, Dispatch.EVENTS);
+        return exitEvents;
+    }
+
+    private synchronized CompletableFuture<ExitStatus> closeEvents() {
+        if (closeEvents == null) {
+            // After 'exit' has been delivered, never before.
+            closeEvents = exitEvents().thenCombine(closeReady, (a, b) -> b).thenApplyAsync(st -> st, Dispatch.EVENTS);
+        }
+        return closeEvents;
+    }
+
     @Override
     public CompletableFuture<ExitStatus> onExit() {
-        return exit.copy();
+        return exitEvents().copy();
     }
 
     @Override
     public CompletableFuture<ExitStatus> onClose() {
-        return closed.copy();
+        return closeEvents().copy();
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.forkd.Command;
 import dev.forkd.internal.ipc.ParentChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -47,10 +48,34 @@ public record SpawnRequest(String program, String path, List<String> argv, List<
         for (int i = 0; i < slots.size(); i++) {
             if (slots.get(i) instanceof Slot.Ipc) {
                 // What Node's child runtime (and Channel.parent()) looks for.
+                envMap = new LinkedHashMap<>(envMap);
                 envMap.put(ParentChannel.FD_VARIABLE, Integer.toString(i));
                 envMap.put(ParentChannel.MODE_VARIABLE, "json");
             }
         }
+        List<String> env = encode(envMap);
+        Path cwd = command.cwd().orElse(null);
+        if (cwd != null) checkNul("cwd", cwd.toString());
+        String path = envMap.getOrDefault("PATH", DEFAULT_PATH);
+        for (Slot s : slots) {
+            if (s instanceof Slot.OpenFile(String p, int ignored)) checkNul("stdio file", p);
+        }
+        return new SpawnRequest(program, path, List.copyOf(argv), env, cwd, slots, command.detached(),
+                ownGroup || command.killTree(), display);
+    }
+
+    /** The parent's environment as an unchanged command inherits it: one shared, immutable instance. */
+    private static final class Parent {
+        static final Map<String, String> MAP = Command.of("true").environment();
+        static final List<String> STRINGS = build(MAP);
+    }
+
+    /** "KEY=value" strings, NUL-checked; the unchanged parent environment is encoded once per JVM. */
+    private static List<String> encode(Map<String, String> envMap) {
+        return envMap == Parent.MAP ? Parent.STRINGS : build(envMap);
+    }
+
+    private static List<String> build(Map<String, String> envMap) {
         List<String> env = new ArrayList<>(envMap.size());
         for (var e : envMap.entrySet()) {
             checkNul("environment variable name", e.getKey());
@@ -60,14 +85,12 @@ public record SpawnRequest(String program, String path, List<String> argv, List<
             }
             env.add(e.getKey() + "=" + e.getValue());
         }
-        Path cwd = command.cwd().orElse(null);
-        if (cwd != null) checkNul("cwd", cwd.toString());
-        String path = envMap.getOrDefault("PATH", DEFAULT_PATH);
-        for (Slot s : slots) {
-            if (s instanceof Slot.OpenFile(String p, int ignored)) checkNul("stdio file", p);
-        }
-        return new SpawnRequest(program, path, List.copyOf(argv), List.copyOf(env), cwd, slots, command.detached(),
-                ownGroup || command.killTree(), display);
+        return List.copyOf(env);
+    }
+
+    /** True if {@code env} is the shared encoding of the unchanged parent environment. */
+    static boolean isParentEnvironment(List<String> env) {
+        return env == Parent.STRINGS;
     }
 
     private static void checkNul(String what, String value) {

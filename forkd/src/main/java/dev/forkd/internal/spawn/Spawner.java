@@ -38,6 +38,16 @@ public final class Spawner {
         }
     }
 
+    /** The unchanged parent environment as a native envp, built once (it cannot change) and never freed. */
+    private static final class ParentEnvp {
+        static final MemorySegment SEGMENT = cStrings(Arena.global(), SpawnRequest.of(dev.forkd.Command.of("true"),
+                StdioPlan.Mode.SPAWN, false, false).env());
+    }
+
+    /** PATH lookups, re-validated with one stat per use: (PATH, program) -> path. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> RESOLVED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private Spawner() {}
 
     public static Spawned spawn(SpawnRequest req) throws SpawnException {
@@ -95,8 +105,10 @@ public final class Spawner {
                     check("posix_spawnattr_setflags", LibC.posix_spawnattr_setflags(attr, flags), file);
 
                     MemorySegment pid = arena.allocate(ValueLayout.JAVA_INT);
+                    MemorySegment envp = SpawnRequest.isParentEnvironment(req.env()) ? ParentEnvp.SEGMENT
+                            : cStrings(arena, req.env());
                     int rc = LibC.posix_spawn(pid, arena.allocateFrom(file, StandardCharsets.UTF_8), fa, attr,
-                            cStrings(arena, req.argv()), cStrings(arena, req.env()));
+                            cStrings(arena, req.argv()), envp);
                     if (rc != 0) throw failure("posix_spawn", rc, file, null);
                     ok = true;
                     return new Spawned(pid.get(ValueLayout.JAVA_INT, 0), parentEnds);
@@ -160,6 +172,20 @@ public final class Spawner {
     static String resolve(SpawnRequest req) throws SpawnException {
         String program = req.program();
         if (program.indexOf('/') >= 0) return program;
+        // A PATH with a relative or empty entry resolves differently per cwd: never cached.
+        boolean cacheable = !req.path().isEmpty();
+        for (String dir : req.path().split(":", -1)) cacheable &= dir.startsWith("/");
+        if (!cacheable) return search(req, program);
+        String key = req.path() + '\0' + program;
+        String hit = RESOLVED.get(key);
+        if (hit != null && Files.isExecutable(Path.of(hit))) return hit; // one stat instead of one per PATH entry
+        String found = search(req, program);
+        if (RESOLVED.size() > 1024) RESOLVED.clear();
+        RESOLVED.put(key, found);
+        return found;
+    }
+
+    private static String search(SpawnRequest req, String program) throws SpawnException {
         String denied = null;
         for (String dir : req.path().split(":", -1)) {
             Path candidate = (dir.isEmpty() ? Path.of(".") : Path.of(dir)).resolve(program);
