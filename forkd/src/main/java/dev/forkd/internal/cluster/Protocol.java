@@ -1,6 +1,5 @@
 package dev.forkd.internal.cluster;
 
-import dev.forkd.internal.ipc.IpcChannel;
 import dev.forkd.internal.ipc.JsonCodec;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,12 +16,11 @@ final class Protocol {
     static final String CMD = "NODE_CLUSTER";
     /** The variable that makes a forked JVM a worker, as in Node. */
     static final String WORKER_ID_VARIABLE = "NODE_UNIQUE_ID";
-    static final JsonCodec CODEC = IpcChannel.CODEC; // one mapper per JVM: building one costs start-up time
 
     private Protocol() {}
 
     static ObjectNode message(String act) {
-        ObjectNode m = CODEC.mapper().createObjectNode().put("cmd", CMD);
+        ObjectNode m = JsonCodec.shared().mapper().createObjectNode().put("cmd", CMD);
         if (act != null) m.put("act", act);
         return m;
     }
@@ -41,7 +39,7 @@ final class Protocol {
     }
 
     static ObjectNode sockname(InetSocketAddress a) {
-        return CODEC.mapper().createObjectNode()
+        return JsonCodec.shared().mapper().createObjectNode()
                 .put("address", a.getAddress().getHostAddress())
                 .put("family", a.getAddress() instanceof java.net.Inet6Address ? "IPv6" : "IPv4")
                 .put("port", a.getPort());

@@ -50,7 +50,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class IpcChannel implements Channel {
     private static final System.Logger LOG = System.getLogger("dev.forkd");
-    public static final JsonCodec CODEC = new JsonCodec();
     private static final long INBOX_HIGH = 8L << 20;
     private static final long INBOX_LOW = 2L << 20;
     private static final int READS_PER_EVENT = 16;
@@ -230,7 +229,7 @@ public final class IpcChannel implements Channel {
     private void onLine(String line, List<Fd> fds) {
         JsonNode m;
         try {
-            m = CODEC.parse(line);
+            m = JsonCodec.shared().parse(line);
         } catch (MessageFormatException e) {
             fds.forEach(Fd::close);
             LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + e.getMessage());
@@ -241,7 +240,7 @@ public final class IpcChannel implements Channel {
             return;
         }
         fds.forEach(Fd::close); // an fd can only belong to a NODE_HANDLE
-        inbox.add(new ReceivedMessage(m, CODEC, null, null), line.length());
+        inbox.add(new ReceivedMessage(m, JsonCodec.shared(), null, null), line.length());
     }
 
     /** Node's rule: an object whose {@code cmd} is a string longer than 5 characters starting with NODE_. */
@@ -258,7 +257,7 @@ public final class IpcChannel implements Channel {
             case "NODE_HANDLE" -> onHandle(m, fds);
             case "NODE_SOCKET_GET_COUNT" -> {
                 String key = m.path("key").asString("");
-                ObjectNode reply = CODEC.mapper().createObjectNode().put("cmd", "NODE_SOCKET_COUNT").put("key", key)
+                ObjectNode reply = JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_SOCKET_COUNT").put("key", key)
                         .put("count", openSockets(key));
                 sendControl(reply);
             }
@@ -274,14 +273,14 @@ public final class IpcChannel implements Channel {
     private void onHandle(JsonNode m, List<Fd> fds) {
         if (fds.isEmpty()) {
             // No fd arrived (MSG_CTRUNC, or a peer that forgot it): Node answers NACK and the sender retries.
-            sendControl(CODEC.mapper().createObjectNode().put("cmd", "NODE_HANDLE_NACK"));
+            sendControl(JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_HANDLE_NACK"));
             return;
         }
         for (int i = 1; i < fds.size(); i++) fds.get(i).close();
         Fd received = fds.getFirst();
-        sendControl(CODEC.mapper().createObjectNode().put("cmd", "NODE_HANDLE_ACK")); // before any user code
+        sendControl(JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_HANDLE_ACK")); // before any user code
         String type = m.path("type").asString("");
-        JsonNode msg = m.has("msg") ? m.get("msg") : CODEC.mapper().nullNode();
+        JsonNode msg = m.has("msg") ? m.get("msg") : JsonCodec.shared().mapper().nullNode();
         Handle handle = null;
         RuntimeException error = null;
         try {
@@ -309,7 +308,7 @@ public final class IpcChannel implements Channel {
         if (isInternal(msg)) {
             for (var l : internalListeners) l.accept(msg, Optional.ofNullable(handle));
         } else {
-            inbox.add(new ReceivedMessage(msg, CODEC, handle, error), 64);
+            inbox.add(new ReceivedMessage(msg, JsonCodec.shared(), handle, error), 64);
         }
     }
 
@@ -322,7 +321,7 @@ public final class IpcChannel implements Channel {
     /** Node's server.close() in the sender waits for this: poll until every socket with the key is closed. */
     private void awaitSocketsClosed(String key) {
         if (openSockets(key) == 0) {
-            sendControl(CODEC.mapper().createObjectNode().put("cmd", "NODE_SOCKET_ALL_CLOSED").put("key", key));
+            sendControl(JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_SOCKET_ALL_CLOSED").put("key", key));
         } else if (!closed()) {
             loop.schedule(100_000_000L, () -> awaitSocketsClosed(key));
         }
@@ -338,7 +337,7 @@ public final class IpcChannel implements Channel {
 
     @Override
     public CompletableFuture<Void> send(Object message) {
-        return enqueue(new Outgoing(CODEC.encode(message), null, false, null));
+        return enqueue(new Outgoing(JsonCodec.shared().encode(message), null, false, null));
     }
 
     @Override
@@ -350,7 +349,7 @@ public final class IpcChannel implements Channel {
             default -> throw new IllegalArgumentException("cannot send a " + handle.getClass().getName()
                     + ": only ServerSocketChannel, SocketChannel and DatagramChannel can be passed");
         };
-        return sendHandle(CODEC.mapper().valueToTree(message), handle, type,
+        return sendHandle(JsonCodec.shared().mapper().valueToTree(message), handle, type,
                 handle instanceof SocketChannel && !options.keepOpen());
     }
 
@@ -361,7 +360,7 @@ public final class IpcChannel implements Channel {
     public CompletableFuture<Void> sendHandle(JsonNode message, SelectableChannel handle, String type,
                                               boolean closeOnAck) {
         if (!handle.isOpen()) throw new IllegalArgumentException("the handle is closed: " + handle);
-        ObjectNode envelope = CODEC.mapper().createObjectNode().put("cmd", "NODE_HANDLE").put("type", type);
+        ObjectNode envelope = JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_HANDLE").put("type", type);
         envelope.set("msg", message);
         Fd dup;
         try {
@@ -374,12 +373,12 @@ public final class IpcChannel implements Channel {
         } catch (PosixException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return enqueue(new Outgoing(CODEC.encode(envelope), dup, false, closeOnAck ? handle : null));
+        return enqueue(new Outgoing(JsonCodec.shared().encode(envelope), dup, false, closeOnAck ? handle : null));
     }
 
     /** Sends one of forkd's internal messages (cmd NODE_...), in order with user messages. */
     public CompletableFuture<Void> sendInternal(JsonNode message) {
-        return enqueue(new Outgoing(CODEC.encode(message), null, false, null));
+        return enqueue(new Outgoing(JsonCodec.shared().encode(message), null, false, null));
     }
 
     private CompletableFuture<Void> enqueue(Outgoing o) {
@@ -409,7 +408,7 @@ public final class IpcChannel implements Channel {
 
     /** Queues a control message ahead of user messages (but never inside one already half-written). */
     private void sendControl(JsonNode message) {
-        Outgoing o = new Outgoing(CODEC.encode(message), null, true, null);
+        Outgoing o = new Outgoing(JsonCodec.shared().encode(message), null, true, null);
         lock.lock();
         try {
             if (closed) return;

@@ -41,6 +41,23 @@ public final class JsonCodec {
         this.mapper = mapper;
     }
 
+    /** The JVM's shared codec, built on first use (building a mapper is the dearest part of a child's start-up). */
+    public static JsonCodec shared() {
+        return Shared.CODEC;
+    }
+
+    private static final class Shared {
+        static final JsonCodec CODEC = new JsonCodec();
+    }
+
+    /**
+     * Starts building the shared codec on a background thread, so that it overlaps other start-up work (the
+     * FFM linker, epoll): a forked child needs both before its first message.
+     */
+    public static void prepareInBackground() {
+        Thread.ofPlatform().daemon().name("forkd-json-init").start(() -> shared().mapper().createObjectNode());
+    }
+
     public JsonMapper mapper() {
         return mapper;
     }
