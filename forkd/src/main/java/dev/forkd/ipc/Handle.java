@@ -17,6 +17,11 @@ public sealed interface Handle {
     /** The underlying JDK channel. */
     NetworkChannel channel();
 
+    /** The fd number behind the channel, for logging or passing on; valid while the channel is open. */
+    default int fd() {
+        return dev.forkd.internal.ipc.HandleAdoption.fdOf(channel());
+    }
+
     /** Node's {@code net.Server}: a listening TCP socket. */
     record Server(ServerSocketChannel channel) implements Handle {
         public Server {

@@ -187,7 +187,9 @@ class InteropTest {
         try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
             port = ((InetSocketAddress) server.getLocalAddress()).getPort();
             ch.send(Map.of("kind", "server"), server);
-            assertThat(in.poll(30, TimeUnit.SECONDS).get("gotHandle").get("kind").stringValue()).isEqualTo("server");
+            JsonNode got = in.poll(30, TimeUnit.SECONDS);
+            assertThat(got.get("gotHandle").get("kind").stringValue()).isEqualTo("server");
+            assertThat(got.get("fd").asInt()).as("the adopted channel's fd in the child").isGreaterThan(3);
         } // closed here: only the child's copy accepts from now on
         try (SocketChannel c = SocketChannel.open(new InetSocketAddress("127.0.0.1", port))) {
             assertThat(readLine(c)).isEqualTo("hello from " + child.pid());
