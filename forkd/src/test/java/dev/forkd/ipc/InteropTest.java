@@ -86,7 +86,8 @@ class InteropTest {
         assumeTrue(nodeAvailable, "node is not installed: Node interop skipped");
         Output out = ChildProcesses.execFileSync(Command.of("node", script("node-parent.js").toString(),
                 javaPath(), System.getProperty("java.class.path"), "socket"), dev.forkd.ExecOptions.defaults());
-        assertThat(out.stdoutText()).contains("OK socket").contains("child got handle: \"take this socket\"");
+        assertThat(out.stdoutText()).contains("OK socket").contains("child got handle: \"take this socket\"")
+                .contains("connections 0").contains("server closed");
     }
 
     @Test
@@ -165,6 +166,47 @@ class InteropTest {
         ch.send("pong");
         assertThat(peer.onClose().get(20, TimeUnit.SECONDS).success()).isTrue();
         assertThat(in).isEmpty(); // the peer's "got "pong"" is not JSON: dropped too
+    }
+
+    @Test
+    void nodeInternalMessagesNeverReachListeners() throws Exception {
+        ChildProcess peer = ChildProcesses.spawn(Command.of("sh", "-c",
+                        "printf '{\"cmd\":\"NODE_SOMETHING\",\"x\":1}\\n{\"cmd\":\"NODE_\"}\\n{\"cmd\":\"NODEX\"}\\n' >&3")
+                .stdio(Stdio.inherit(), Stdio.inherit(), Stdio.inherit(), Stdio.ipc()));
+        Channel ch = peer.channel().orElseThrow();
+        BlockingQueue<JsonNode> in = inbox(ch);
+        // Node's rule: internal means a cmd longer than 5 characters that starts with NODE_
+        assertThat(in.poll(20, TimeUnit.SECONDS).get("cmd").stringValue()).isEqualTo("NODE_");
+        assertThat(in.poll(20, TimeUnit.SECONDS).get("cmd").stringValue()).isEqualTo("NODEX");
+        peer.onClose().get(10, TimeUnit.SECONDS);
+        assertThat(in).isEmpty();
+    }
+
+    @Test
+    void aSenderFacingAReaderThatNeverReadsBlocksInsteadOfGrowingItsHeap() throws Exception {
+        // The peer holds the channel open and never reads it.
+        ChildProcess peer = ChildProcesses.spawn(Command.of("sleep", "30")
+                .stdio(Stdio.ignore(), Stdio.ignore(), Stdio.ignore(), Stdio.ipc()));
+        Channel ch = peer.channel().orElseThrow();
+        String kib = "x".repeat(1024);
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        Thread sender = Thread.ofVirtual().start(() -> {
+            for (int i = 0; i < 100_000; i++) { // 100 MiB if nothing pushed back
+                ch.send(kib);
+                sent.incrementAndGet();
+            }
+        });
+        Thread.sleep(2000);
+        int queued = sent.get();
+        assertThat(sender.isAlive()).as("the sender is held back").isTrue();
+        // What send() accepted is bounded by the queue limit plus what the socket buffers took.
+        assertThat((long) queued * 1026).isLessThan(Channel.SEND_QUEUE_LIMIT + (8L << 20));
+        Thread.sleep(500);
+        assertThat(sent.get()).as("no progress while the peer reads nothing").isEqualTo(queued);
+        peer.kill(dev.forkd.Signal.SIGKILL);
+        peer.waitFor();
+        sender.join(10_000); // the channel closed: queued sends fail, the sender is released
+        assertThat(sender.isAlive()).isFalse();
     }
 
     @Test

@@ -27,7 +27,15 @@ if (mode === 'echo') {
     child.send('take this socket', socket);
   });
   let pending = 2; // the client's reply and the child's report, in either order
-  const done = () => { if (--pending === 0) { server.close(); child.disconnect(); } };
+  // Node asks the child how many sockets with this server's key it still holds (NODE_SOCKET_GET_COUNT), and
+  // server.close() waits for NODE_SOCKET_ALL_CLOSED: both must be answered by the forkd child.
+  const done = () => {
+    if (--pending !== 0) return;
+    server.getConnections((err, n) => {
+      console.log('connections ' + (err ? err.code : n));
+      server.close(() => { console.log('server closed'); child.disconnect(); });
+    });
+  };
   child.on('message', (m) => {
     if (m.gotHandle !== undefined) { console.log('child got handle: ' + JSON.stringify(m.gotHandle)); done(); }
   });
