@@ -54,6 +54,28 @@ public final class FdPassing {
      * {@link #send} with any number of fds in one SCM_RIGHTS control message. Node's protocol never passes
      * more than one; tests use this to provoke MSG_CTRUNC in {@link #recv}.
      */
+    /**
+     * Sends {@code len} bytes already in native memory, without fds, in one {@code sendmsg(MSG_NOSIGNAL)}.
+     * Returns the bytes taken, 0 on EAGAIN; the structs are the caller's (one thread at a time).
+     */
+    public static int sendPlain(int sock, MemorySegment data, int len, MsgStructs structs) throws PosixException {
+        MemorySegment iov = structs.iov;
+        iov.set(ADDRESS, Sockets.IOV_BASE, data);
+        iov.set(JAVA_LONG, Sockets.IOV_LEN, len);
+        MemorySegment msg = structs.msg;
+        msg.fill((byte) 0);
+        msg.set(ADDRESS, Sockets.MSG_IOV, iov);
+        msg.set(JAVA_LONG, Sockets.MSG_IOVLEN, 1);
+        while (true) {
+            long n = Sockets.sendmsg(sock, msg, Sockets.MSG_NOSIGNAL);
+            if (n >= 0) return (int) n;
+            int errno = Sockets.errno();
+            if (errno == Errno.EINTR) continue;
+            if (errno == Errno.EAGAIN) return 0;
+            throw new PosixException("sendmsg", errno, "fd " + sock);
+        }
+    }
+
     static int sendFds(int sock, byte[] data, int off, int len, int... fds) throws PosixException {
         Objects.checkFromIndexSize(off, len, data.length);
         if (len == 0) throw new IllegalArgumentException("sendmsg needs at least one byte of data");
@@ -123,13 +145,33 @@ public final class FdPassing {
      * @throws PosixException for failures other than EINTR and EAGAIN (ECONNRESET: the peer vanished)
      */
     public static Received recv(int sock, MemorySegment buf) throws PosixException {
-        if (buf.byteSize() == 0) throw new IllegalArgumentException("empty receive buffer");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment iov = arena.allocate(Sockets.SIZEOF_IOVEC, 8);
+            return recv(sock, buf, new MsgStructs(arena));
+        }
+    }
+
+    /** A msghdr, iovec and control buffer, allocated once for a reader or writer that calls often. */
+    public static final class MsgStructs {
+        final MemorySegment iov;
+        final MemorySegment control;
+        final MemorySegment msg;
+
+        public MsgStructs(Arena arena) {
+            iov = arena.allocate(Sockets.SIZEOF_IOVEC, 8);
+            control = arena.allocate(CONTROL_SPACE, 8);
+            msg = arena.allocate(Sockets.SIZEOF_MSGHDR, 8);
+        }
+    }
+
+    /** {@link #recv(int, MemorySegment)} with the caller's structs (one thread at a time per instance). */
+    public static Received recv(int sock, MemorySegment buf, MsgStructs structs) throws PosixException {
+        if (buf.byteSize() == 0) throw new IllegalArgumentException("empty receive buffer");
+        {
+            MemorySegment iov = structs.iov;
             iov.set(ADDRESS, Sockets.IOV_BASE, buf);
             iov.set(JAVA_LONG, Sockets.IOV_LEN, buf.byteSize());
-            MemorySegment control = arena.allocate(CONTROL_SPACE, 8);
-            MemorySegment msg = arena.allocate(Sockets.SIZEOF_MSGHDR, 8);
+            MemorySegment control = structs.control;
+            MemorySegment msg = structs.msg;
             long n;
             while (true) {
                 msg.fill((byte) 0);

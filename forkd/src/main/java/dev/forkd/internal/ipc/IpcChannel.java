@@ -14,7 +14,9 @@ import dev.forkd.ipc.Message;
 import dev.forkd.ipc.SendOptions;
 import dev.forkd.ipc.Subscription;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
@@ -88,6 +90,13 @@ public final class IpcChannel implements Channel {
     private int interest;
     private boolean readPaused;
     private boolean writeWanted;
+
+    /** recvmsg's structs: loop thread only. */
+    private final FdPassing.MsgStructs recvStructs = new FdPassing.MsgStructs(Arena.ofAuto());
+    /** Messages without fds are copied here and written together: one syscall for a burst. Guarded by lock. */
+    private final MemorySegment sendBuffer = Arena.ofAuto().allocate(SEND_BUFFER, 8);
+    private final FdPassing.MsgStructs sendStructs = new FdPassing.MsgStructs(Arena.ofAuto());
+    private static final int SEND_BUFFER = 256 * 1024;
 
     // guarded by lock
     private final ReentrantLock lock = new ReentrantLock();
@@ -180,7 +189,7 @@ public final class IpcChannel implements Channel {
         for (int i = 0; i < READS_PER_EVENT; i++) {
             FdPassing.Received r;
             try {
-                r = FdPassing.recv(fd.value(), buf);
+                r = FdPassing.recv(fd.value(), buf, recvStructs);
             } catch (PosixException e) {
                 // ECONNRESET and friends: the peer vanished. A clean disconnect, not a crash.
                 LOG.log(System.Logger.Level.DEBUG, "IPC channel to " + peer + " failed: " + e.getMessage());
@@ -427,19 +436,24 @@ public final class IpcChannel implements Channel {
         flush();
     }
 
-    /** Writes what the socket takes; any thread. */
+    /**
+     * Writes what the socket takes; any thread. A message with an fd goes out alone (its first byte carries
+     * the fd); messages without one are gathered into one write. After a handle only control messages pass
+     * until the peer's ACK.
+     */
     private void flush() {
         List<CompletableFuture<Void>> written = null;
         boolean closeNow = false;
         lock.lock();
         try {
             while (!closed && !writeArmed) {
-                Outgoing o = queue.peekFirst();
-                if (o == null || (awaitingAck != null && !o.control)) break;
+                Outgoing head = queue.peekFirst();
+                if (head == null || (awaitingAck != null && !head.control)) break;
                 int n;
+                boolean withFd = head.off == 0 && head.fd != null;
                 try {
-                    n = FdPassing.send(fd.value(), o.bytes, o.off, o.bytes.length - o.off,
-                            o.off == 0 && o.fd != null ? o.fd.number() : -1);
+                    n = withFd ? FdPassing.send(fd.value(), head.bytes, 0, head.bytes.length, head.fd.number())
+                            : FdPassing.sendPlain(fd.value(), sendBuffer, gather(), sendStructs);
                 } catch (PosixException e) {
                     // EPIPE/ECONNRESET: the peer is gone; the reader will see it too. Close from the loop.
                     LOG.log(System.Logger.Level.DEBUG, "IPC send to " + peer + " failed: " + e.getMessage());
@@ -450,15 +464,21 @@ public final class IpcChannel implements Channel {
                     armWrite();
                     break;
                 }
-                if (o.off == 0 && o.fd != null) o.fd.close(); // it travelled with the first byte
-                o.off += n;
-                if (o.off < o.bytes.length) continue;
-                queue.pollFirst();
-                queuedBytes -= o.bytes.length;
+                if (withFd) head.fd.close(); // it travelled with the first byte
+                // Hand the n bytes out to the messages they came from, in order.
+                while (n > 0) {
+                    Outgoing o = queue.peekFirst();
+                    int take = Math.min(n, o.bytes.length - o.off);
+                    o.off += take;
+                    n -= take;
+                    if (o.off < o.bytes.length) break;
+                    queue.pollFirst();
+                    queuedBytes -= o.bytes.length;
+                    if (o.fd != null) awaitingAck = o;
+                    if (written == null) written = new ArrayList<>();
+                    written.add(o.done);
+                }
                 room.signalAll();
-                if (o.fd != null) awaitingAck = o;
-                if (written == null) written = new ArrayList<>();
-                written.add(o.done);
             }
             if (closeWhenDrained && queue.isEmpty() && awaitingAck == null) closeNow = true;
         } finally {
@@ -466,6 +486,22 @@ public final class IpcChannel implements Channel {
         }
         if (closeNow) loop.execute(this::closeNow);
         if (written != null) complete(written);
+    }
+
+    /**
+     * Copies the head's unwritten bytes and the fd-less messages after it (stopping at a handle, or at a user
+     * message while an ACK is awaited) into the send buffer; returns the byte count. Called with the lock held.
+     */
+    private int gather() {
+        int total = 0;
+        for (Outgoing o : queue) {
+            if (total > 0 && ((o.fd != null && o.off == 0) || (awaitingAck != null && !o.control))) break;
+            int take = Math.min(o.bytes.length - o.off, SEND_BUFFER - total);
+            MemorySegment.copy(o.bytes, o.off, sendBuffer, ValueLayout.JAVA_BYTE, total, take);
+            total += take;
+            if (total == SEND_BUFFER || o.fd != null) break; // nothing follows a handle before its ACK
+        }
+        return total;
     }
 
     private void complete(List<CompletableFuture<Void>> futures) {
