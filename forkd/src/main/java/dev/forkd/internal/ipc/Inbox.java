@@ -1,6 +1,7 @@
 package dev.forkd.internal.ipc;
 
 import dev.forkd.ipc.Message;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,7 +16,8 @@ import java.util.function.Consumer;
 final class Inbox {
     private static final System.Logger LOG = System.getLogger("dev.forkd");
 
-    private record Entry(Message message, long bytes) {}
+    /** A message, or a line still to be parsed (then {@code message} is null). */
+    private record Entry(Message message, String line, long bytes) {}
 
     private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
     private final CopyOnWriteArrayList<Consumer<Message>> listeners = new CopyOnWriteArrayList<>();
@@ -30,8 +32,25 @@ final class Inbox {
 
     void add(Message m, long bytes) {
         pendingBytes.addAndGet(bytes);
-        queue.add(new Entry(m, bytes));
+        queue.add(new Entry(m, null, bytes));
         kick();
+    }
+
+    /** A user message's line, parsed when it is delivered (off the event loop). */
+    void addRaw(String line) {
+        pendingBytes.addAndGet(line.length());
+        queue.add(new Entry(null, line, line.length()));
+        kick();
+    }
+
+    private static Message parse(Entry e) {
+        if (e.message() != null) return e.message();
+        try {
+            return new ReceivedMessage(JsonCodec.shared().parse(e.line()), JsonCodec.shared(), null, null);
+        } catch (MessageFormatException x) {
+            LOG.log(System.Logger.Level.WARNING, "IPC channel: dropped a line: " + x.getMessage());
+            return null;
+        }
     }
 
     long pendingBytes() {
@@ -75,9 +94,10 @@ final class Inbox {
             while (true) {
                 Entry e;
                 while (!listeners.isEmpty() && (e = queue.poll()) != null) {
-                    for (Consumer<Message> l : listeners) {
+                    Message m = parse(e);
+                    for (Consumer<Message> l : m == null ? List.<Consumer<Message>>of() : listeners) {
                         try {
-                            l.accept(e.message());
+                            l.accept(m);
                         } catch (Throwable t) {
                             // Like Node's nextTick dispatch: one failing listener breaks nothing else.
                             LOG.log(System.Logger.Level.ERROR, "IPC message listener failed", t);

@@ -236,6 +236,12 @@ public final class IpcChannel implements Channel {
     }
 
     private void onLine(String line, List<Fd> fds) {
+        if (fds.isEmpty() && line.indexOf("\"cmd\"") < 0 && line.indexOf("\\u") < 0) {
+            // Cannot be one of Node's internal messages (they all carry "cmd"; \\u could spell it): parse it on
+            // the delivery thread, so that the loop thread goes back to reading.
+            inbox.addRaw(line);
+            return;
+        }
         JsonNode m;
         try {
             m = JsonCodec.shared().parse(line);
