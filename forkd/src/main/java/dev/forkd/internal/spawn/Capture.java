@@ -2,25 +2,34 @@ package dev.forkd.internal.spawn;
 
 import dev.forkd.internal.io.PipeReader;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Collects a child's output for the exec family: keeps at most {@code max} bytes, then calls the overflow
  * action once and discards the rest (still reading, so that the child never blocks on a full pipe).
- * Loop thread only until the reader is done; {@link #bytes()} afterwards.
+ *
+ * <p>The bytes gather off-heap, in native chunks of growing size (never copied while they fill), and become
+ * one exact-size {@code byte[]} at the end: a capture of hundreds of MiB puts no intermediate chunks on the
+ * Java heap for the garbage collector to scan or copy. Loop thread only until the reader is done;
+ * {@link #bytes()} once, after.
  */
 final class Capture implements PipeReader.Sink {
     /** A byte[] cannot be longer than this: a larger maxBuffer is capped here. */
     static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
     /** Above this maxBuffer the capture pipes are enlarged (F_SETPIPE_SZ) so one read moves up to 1 MiB. */
     static final long PIPE_GROWTH_THRESHOLD = 64 * 1024;
+    private static final long INITIAL = 64 * 1024;
+
+    private static final long MAX_CHUNK = 8L << 20;
 
     private final long max;
     private final Runnable onOverflow;
-    private final List<byte[]> chunks = new ArrayList<>();
+    private final Arena arena = Arena.ofShared(); // filled on the loop, read by the thread finishing the exec
+    private final java.util.ArrayList<MemorySegment> chunks = new java.util.ArrayList<>();
+    private MemorySegment current;
+    private long used; // in current
     private long size;
     private boolean overflowed;
 
@@ -30,14 +39,23 @@ final class Capture implements PipeReader.Sink {
     }
 
     @Override
-    public boolean onData(MemorySegment buffer, int length) {
+    public boolean onData(MemorySegment data, int length) {
         if (overflowed) return true;
-        long room = max - size;
-        int keep = (int) Math.min(length, room);
-        if (keep > 0) {
-            chunks.add(buffer.asSlice(0, keep).toArray(ValueLayout.JAVA_BYTE));
-            size += keep;
+        int keep = (int) Math.min(length, max - size);
+        long off = 0;
+        while (off < keep) {
+            if (current == null || used == current.byteSize()) {
+                // Each chunk as large as everything so far (64 KiB first, 8 MiB at most): few chunks, no copies.
+                current = arena.allocate(Math.min(MAX_CHUNK, Math.max(INITIAL, size)), 8);
+                chunks.add(current);
+                used = 0;
+            }
+            long n = Math.min(keep - off, current.byteSize() - used);
+            MemorySegment.copy(data, off, current, used, n);
+            used += n;
+            off += n;
         }
+        size += keep;
         if (keep < length) {
             overflowed = true;
             onOverflow.run();
@@ -54,14 +72,18 @@ final class Capture implements PipeReader.Sink {
         return overflowed;
     }
 
+    /** The captured bytes; frees the native chunks. Call once. */
     byte[] bytes() {
-        if (chunks.size() == 1 && chunks.getFirst().length == size) return chunks.getFirst();
         byte[] all = new byte[(int) size];
-        int pos = 0;
-        for (byte[] c : chunks) {
-            System.arraycopy(c, 0, all, pos, c.length);
-            pos += c.length;
+        long pos = 0;
+        for (MemorySegment c : chunks) {
+            long n = Math.min(c.byteSize(), size - pos);
+            MemorySegment.copy(c, ValueLayout.JAVA_BYTE, 0, all, (int) pos, (int) n);
+            pos += n;
         }
+        chunks.clear();
+        current = null;
+        arena.close();
         return all;
     }
 }
