@@ -11,13 +11,15 @@
 #   busy         curl /sum?n=$SUM_N in the background, 0.5 s later wrk -t2 -c8 -d$BUSY_S --timeout 30s /
 #                -> max latency of / while the loop runs, and how long /sum took. Node's loop (sum += i) is
 #                ~3× faster per step than DemoWorker's (sum += i ^ (sum >>> 7)), so Node gets NODE_SUM_N steps
-#                to keep its worker busy about as long.
+#                to keep its worker busy about as long. BUSY_S must outlast the loop: wrk does not count a
+#                request that is still waiting when it stops.
+#   quiet        the same wrk run with no /sum running: the max latency the machine gives anyway
 #   reload       wrk -t2 -c20 -d$RELOAD_S --timeout 10s / and, $RELOAD_AT s in, SIGHUP to the primary
 #                -> time from SIGHUP to "reload done", wrk socket errors and non-2xx responses
 #
 # Environment (all optional):
 #   ROUNDS=3  IMPLS="forkd-load-aware forkd-round-robin forkd-shared forkd-reuseport node"
-#   TESTS="hello close busy reload"  WARM_S=5 DURATION=10 BUSY_S=3 SUM_N=2000000000 NODE_SUM_N=6000000000
+#   TESTS="hello close busy reload"  (also: quiet)  WARM_S=5 DURATION=10 BUSY_S=6 SUM_N=2000000000 NODE_SUM_N=6000000000
 #   RELOAD_S=20 RELOAD_AT=3
 #   PORT=3400 (a new port per server start)  LOG=forkd-bench/target/cluster.log  JAVA_HOME (JDK >= 25)
 set -euo pipefail
@@ -37,7 +39,7 @@ for c in node wrk curl; do command -v "$c" >/dev/null || { echo "$c not found on
 ROUNDS="${ROUNDS:-3}"
 IMPLS="${IMPLS:-forkd-load-aware forkd-round-robin forkd-shared forkd-reuseport node}"
 TESTS="${TESTS:-hello close busy reload}"
-WARM_S="${WARM_S:-5}" DURATION="${DURATION:-10}" BUSY_S="${BUSY_S:-3}" SUM_N="${SUM_N:-2000000000}"
+WARM_S="${WARM_S:-5}" DURATION="${DURATION:-10}" BUSY_S="${BUSY_S:-6}" SUM_N="${SUM_N:-2000000000}"
 NODE_SUM_N="${NODE_SUM_N:-6000000000}"
 RELOAD_S="${RELOAD_S:-20}" RELOAD_AT="${RELOAD_AT:-3}"
 port="${PORT:-3400}"
@@ -120,6 +122,11 @@ run_tests() { # impl
         result cluster-busy "$impl" rate "$(wrk_rate "$out")" req/s
         result cluster-busy "$impl" errors "$(wrk_errors "$out")" count
         result cluster-busy "$impl" sum_duration "$(cat "$work/sum.out")" s ;;
+      quiet)
+        wrk -t2 -c8 -d"${BUSY_S}s" --timeout 30s --latency "$(url)" >"$out"
+        cat "$out" >>"$work/wrk-all.txt"
+        result cluster-quiet "$impl" max_latency "$(wrk_max_ms "$out")" ms
+        result cluster-quiet "$impl" rate "$(wrk_rate "$out")" req/s ;;
       reload)
         local lines t_hup t_done
         lines=$(grep -c 'reload done' "$server_log" || true)

@@ -86,7 +86,7 @@ const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
   } else if (scenario === 'rtt') {
     const [warmUp, count] = args;
     const p = peer();
-    await pingPong(p, warmUp);
+    if (warmUp > 0) await pingPong(p, warmUp);
     const s = (await pingPong(p, count)).sort((a, b) => a - b);
     result('ipc-rtt', 'median', s[Math.floor(s.length / 2)] / 1e3, 'us');
     result('ipc-rtt', 'mean', s.reduce((a, b) => a + b, 0) / s.length / 1e3, 'us');

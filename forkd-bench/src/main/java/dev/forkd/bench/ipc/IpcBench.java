@@ -116,7 +116,7 @@ public final class IpcBench {
 
     private static void rtt(int warmUp, int count) throws Exception {
         try (Peer p = new Peer()) {
-            pingPong(p, warmUp);
+            if (warmUp > 0) pingPong(p, warmUp);
             long[] samples = pingPong(p, count);
             Arrays.sort(samples);
             double total = 0;
