@@ -228,7 +228,14 @@ public final class PrimaryCore {
             throw e;
         }
         Port p = new Port(key, policy, ssc);
-        if (p.distributes()) p.startAccepting();
+        if (p.distributes()) {
+            try {
+                p.startAccepting();
+            } catch (IOException e) {
+                p.close();
+                throw e;
+            }
+        }
         return p;
     }
 
