@@ -86,10 +86,6 @@ public final class PrimaryCore {
         return Collections.unmodifiableMap(new LinkedHashMap<>(workers));
     }
 
-    public boolean gaveUp() {
-        return gaveUp;
-    }
-
     // ------------------------------------------------------------------ forking
 
     public Worker fork(Map<String, String> env) throws SpawnException {

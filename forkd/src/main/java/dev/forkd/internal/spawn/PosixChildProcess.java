@@ -184,11 +184,6 @@ public final class PosixChildProcess implements ChildProcess {
         return request;
     }
 
-    /** Completes on the loop thread at reap, before {@link #onExit()}; for forkd's own bookkeeping. */
-    public CompletableFuture<ExitStatus> reapedFuture() {
-        return reaped;
-    }
-
     /**
      * Completes at 'close', on whichever forkd thread finished last (often the event loop): for forkd's own
      * bookkeeping, which must not block in it.
