@@ -56,11 +56,27 @@ public class ClusterConnector extends ServerConnector {
 
     @Override
     public void accept(int acceptorID) throws IOException {
+        if (!cluster.isOpen()) {
+            // Draining: the port is given up but Jetty runs until the drain ends. Jetty's acceptor calls again
+            // at once, so wait here instead of spinning (or logging a ClosedChannelException per call).
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
         if (cluster.serverChannel().isPresent()) {
             super.accept(acceptorID);
             return;
         }
-        SocketChannel channel = cluster.accept();
+        SocketChannel channel;
+        try {
+            channel = cluster.accept();
+        } catch (java.nio.channels.ClosedChannelException e) {
+            if (!cluster.isOpen()) return; // closed while waiting: the drain started
+            throw e;
+        }
         channel.configureBlocking(false);
         configure(channel.socket());
         getSelectorManager().accept(channel);
