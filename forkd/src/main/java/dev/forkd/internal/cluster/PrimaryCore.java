@@ -122,6 +122,8 @@ public final class PrimaryCore {
         }
         switch (Protocol.act(m)) {
             case "online" -> {
+                // A forkd worker takes hand-offs back to back; a Node worker gets Node's one-at-a-time rule.
+                if (m.path("forkd").asInt(0) >= 1) w.channel.pipelineHandles(true);
                 w.online = true;
                 emit(new ClusterEvent.Online(w));
             }

@@ -70,7 +70,8 @@ public final class WorkerRuntime implements WorkerContext {
     private void start() {
         channel.onInternalMessage(this::onInternal);
         channel.onDisconnect().thenRun(this::onChannelClosed);
-        send(Protocol.message("online"));
+        // "forkd": this worker's channel accepts pipelined handles (Node's primary ignores the field).
+        send(Protocol.message("online").put("forkd", 1));
     }
 
     private long send(ObjectNode m) {

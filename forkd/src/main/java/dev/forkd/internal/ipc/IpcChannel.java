@@ -103,7 +103,14 @@ public final class IpcChannel implements Channel {
     private final Condition room = lock.newCondition();
     private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
     private long queuedBytes;
-    private Outgoing awaitingAck;
+    /** Handle messages written but not yet acknowledged, oldest first (the peer ACKs in order). */
+    private final ArrayDeque<Outgoing> awaitingAcks = new ArrayDeque<>();
+    /**
+     * Node's rule: nothing but control messages follows a handle until its ACK. A forkd peer reads every
+     * recvmsg chunk to the handle line that carries its fd, so handles may be pipelined to it (the cluster
+     * primary turns this on for forkd workers). Guarded by lock.
+     */
+    private boolean pipelineHandles;
     private boolean writeArmed;
     private boolean closeWhenDrained;
     private boolean closed;
@@ -454,7 +461,7 @@ public final class IpcChannel implements Channel {
         try {
             while (!closed && !writeArmed) {
                 Outgoing head = queue.peekFirst();
-                if (head == null || (awaitingAck != null && !head.control)) break;
+                if (head == null || (gated() && !head.control)) break;
                 int n;
                 boolean withFd = head.off == 0 && head.fd != null;
                 try {
@@ -480,13 +487,13 @@ public final class IpcChannel implements Channel {
                     if (o.off < o.bytes.length) break;
                     queue.pollFirst();
                     queuedBytes -= o.bytes.length;
-                    if (o.fd != null) awaitingAck = o;
+                    if (o.fd != null) awaitingAcks.add(o);
                     if (written == null) written = new ArrayList<>();
                     written.add(o.done);
                 }
                 room.signalAll();
             }
-            if (closeWhenDrained && queue.isEmpty() && awaitingAck == null) closeNow = true;
+            if (closeWhenDrained && queue.isEmpty() && awaitingAcks.isEmpty()) closeNow = true;
         } finally {
             lock.unlock();
         }
@@ -501,7 +508,7 @@ public final class IpcChannel implements Channel {
     private int gather() {
         int total = 0;
         for (Outgoing o : queue) {
-            if (total > 0 && ((o.fd != null && o.off == 0) || (awaitingAck != null && !o.control))) break;
+            if (total > 0 && ((o.fd != null && o.off == 0) || (gated() && !o.control))) break;
             int take = Math.min(o.bytes.length - o.off, SEND_BUFFER - total);
             MemorySegment.copy(o.bytes, o.off, sendBuffer, ValueLayout.JAVA_BYTE, total, take);
             total += take;
@@ -518,6 +525,22 @@ public final class IpcChannel implements Channel {
         }
     }
 
+    /** True while user messages must wait for a handle's ACK. Lock held. */
+    private boolean gated() {
+        return !awaitingAcks.isEmpty() && !pipelineHandles;
+    }
+
+    /** Lets handles follow each other without waiting for ACKs; only for a forkd peer. Any thread. */
+    public void pipelineHandles(boolean on) {
+        lock.lock();
+        try {
+            pipelineHandles = on;
+        } finally {
+            lock.unlock();
+        }
+        flush();
+    }
+
     /** Called with the lock held: the socket is full, wait for EPOLLOUT before writing more. */
     private void armWrite() {
         writeArmed = true;
@@ -531,8 +554,7 @@ public final class IpcChannel implements Channel {
         Outgoing acked;
         lock.lock();
         try {
-            acked = awaitingAck;
-            awaitingAck = null;
+            acked = awaitingAcks.pollFirst();
         } finally {
             lock.unlock();
         }
@@ -607,8 +629,8 @@ public final class IpcChannel implements Channel {
             dropped = new ArrayList<>(queue);
             queue.clear();
             queuedBytes = 0;
-            ack = awaitingAck;
-            awaitingAck = null;
+            ack = awaitingAcks.pollFirst();
+            awaitingAcks.clear();
             room.signalAll();
         } finally {
             lock.unlock();
