@@ -17,6 +17,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -241,6 +242,34 @@ class InteropTest {
             ch.send(Map.of("kind", "socket"), server.accept());
             assertThat(in.poll(30, TimeUnit.SECONDS).get("gotHandle").get("kind").stringValue()).isEqualTo("socket");
             assertThat(readLine(client)).isEqualTo("hello from " + child.pid());
+        }
+        ch.disconnect();
+        assertThat(child.waitFor().success()).isTrue();
+    }
+
+    @Test
+    void pipelinedHandlesEachReachTheirOwnMessage() throws Exception {
+        ChildProcess child = ChildProcesses.fork(dev.forkd.ForkOptions.of("dev.forkd.fixture.IpcChild", "echo"));
+        Channel ch = child.channel().orElseThrow();
+        // What the cluster primary does for forkd workers: no waiting for each handle's ACK.
+        ((dev.forkd.internal.ipc.IpcChannel) ch).pipelineHandles(true);
+        BlockingQueue<JsonNode> in = inbox(ch);
+        int n = 40;
+        List<SocketChannel> clients = new java.util.ArrayList<>();
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+            for (int i = 0; i < n; i++) {
+                clients.add(SocketChannel.open(server.getLocalAddress()));
+                ch.send(Map.of("kind", "socket", "i", i), server.accept()); // back to back, no ACK awaited
+            }
+            for (int i = 0; i < n; i++) {
+                // each client's socket travelled with its own message: the child echoes that message's i on it
+                assertThat(readLine(clients.get(i))).isEqualTo("hello from " + child.pid() + " " + i);
+            }
+            for (int i = 0; i < n; i++) {
+                assertThat(in.poll(30, TimeUnit.SECONDS).get("gotHandle").get("i").asInt()).isEqualTo(i);
+            }
+        } finally {
+            for (SocketChannel c : clients) c.close();
         }
         ch.disconnect();
         assertThat(child.waitFor().success()).isTrue();

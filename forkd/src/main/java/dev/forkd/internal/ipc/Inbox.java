@@ -24,9 +24,11 @@ final class Inbox {
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Runnable onDrained;
+    private final String peer;
 
     /** {@code onDrained} runs after each drain pass (the channel resumes reading from it). */
-    Inbox(Runnable onDrained) {
+    Inbox(String peer, Runnable onDrained) {
+        this.peer = peer;
         this.onDrained = onDrained;
     }
 
@@ -43,12 +45,12 @@ final class Inbox {
         kick();
     }
 
-    private static Message parse(Entry e) {
+    private Message parse(Entry e) {
         if (e.message() != null) return e.message();
         try {
             return new ReceivedMessage(JsonCodec.shared().parse(e.line()), JsonCodec.shared(), null, null);
         } catch (MessageFormatException x) {
-            LOG.log(System.Logger.Level.WARNING, "IPC channel: dropped a line: " + x.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + x.getMessage());
             return null;
         }
     }

@@ -77,7 +77,7 @@ public final class IpcChannel implements Channel {
     private final Fd fd;
     private final String peer;
     private final JsonLineDecoder decoder;
-    private final Inbox inbox = new Inbox(this::resumeIfDrained);
+    private final Inbox inbox;
     private final CopyOnWriteArrayList<BiConsumer<JsonNode, Optional<Handle>>> internalListeners =
             new CopyOnWriteArrayList<>();
     private final CompletableFuture<Void> closedInternal = new CompletableFuture<>();
@@ -119,6 +119,7 @@ public final class IpcChannel implements Channel {
     private IpcChannel(Fd fd, String peer) {
         this.fd = fd;
         this.peer = peer;
+        this.inbox = new Inbox(peer, this::resumeIfDrained);
         this.decoder = new JsonLineDecoder(new JsonLineDecoder.Listener() {
             @Override
             public void line(String line, List<Fd> fds) {
