@@ -17,7 +17,7 @@ final class Inbox {
     private static final System.Logger LOG = System.getLogger("dev.forkd");
 
     /** A message, or a line still to be parsed (then {@code message} is null). */
-    private record Entry(Message message, String line, long bytes) {}
+    private record Entry(Message message, byte[] line, long bytes) {}
 
     private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
     private final CopyOnWriteArrayList<Consumer<Message>> listeners = new CopyOnWriteArrayList<>();
@@ -39,9 +39,9 @@ final class Inbox {
     }
 
     /** A user message's line, parsed when it is delivered (off the event loop). */
-    void addRaw(String line) {
-        pendingBytes.addAndGet(line.length());
-        queue.add(new Entry(null, line, line.length()));
+    void addRaw(byte[] line) {
+        pendingBytes.addAndGet(line.length);
+        queue.add(new Entry(null, line, line.length));
         kick();
     }
 

@@ -123,7 +123,12 @@ public final class IpcChannel implements Channel {
         this.decoder = new JsonLineDecoder(new JsonLineDecoder.Listener() {
             @Override
             public void line(String line, List<Fd> fds) {
-                onLine(line, fds);
+                line(line.getBytes(java.nio.charset.StandardCharsets.UTF_8), fds);
+            }
+
+            @Override
+            public void line(byte[] utf8, List<Fd> fds) {
+                onLine(utf8, fds);
             }
 
             @Override
@@ -243,8 +248,10 @@ public final class IpcChannel implements Channel {
         }
     }
 
-    private void onLine(String line, List<Fd> fds) {
-        if (fds.isEmpty() && line.indexOf("\"cmd\"") < 0 && line.indexOf("\\u") < 0) {
+    private void onLine(byte[] line, List<Fd> fds) {
+        // The bytes seen as Latin-1: a plain copy (compact strings), and String.indexOf is vectorised.
+        String ascii = new String(line, java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (fds.isEmpty() && ascii.indexOf("\"cmd\"") < 0 && ascii.indexOf("\\u") < 0) {
             // Cannot be one of Node's internal messages (they all carry "cmd"; \\u could spell it): parse it on
             // the delivery thread, so that the loop thread goes back to reading.
             inbox.addRaw(line);
@@ -263,7 +270,7 @@ public final class IpcChannel implements Channel {
             return;
         }
         fds.forEach(Fd::close); // an fd can only belong to a NODE_HANDLE
-        inbox.add(new ReceivedMessage(m, JsonCodec.shared(), null, null), line.length());
+        inbox.add(new ReceivedMessage(m, JsonCodec.shared(), null, null), line.length);
     }
 
     /** Node's rule: an object whose {@code cmd} is a string longer than 5 characters starting with NODE_. */
