@@ -112,6 +112,23 @@ class ClusterTest {
     }
 
     @Test
+    void afterDisconnectNoWorkerIsRespawnedButAnExplicitForkStillWorks() throws Exception {
+        Cluster c = cluster(SchedulingPolicy.LOAD_AWARE, 1, RestartPolicy.defaults(), "0", "127.0.0.1");
+        BlockingQueue<ClusterEvent> q = events(c);
+        c.start();
+        next(q, ClusterEvent.Listening.class);
+        c.disconnect().get(30, TimeUnit.SECONDS);
+        assertThat(c.workers()).isEmpty();
+        Worker again = c.fork(); // as Node allows after cluster.disconnect()
+        next(q, ClusterEvent.Listening.class);
+        again.kill(Signal.SIGKILL);
+        next(q, ClusterEvent.Exited.class);
+        Thread.sleep(500); // a respawn would come after 100 ms
+        assertThat(q).noneMatch(e -> e instanceof ClusterEvent.Respawning);
+        assertThat(c.workers()).isEmpty();
+    }
+
+    @Test
     void aWorkersMessageReachesThePrimaryAndTheReplyComesBack() throws Exception {
         Cluster c = cluster(SchedulingPolicy.LOAD_AWARE, 1, RestartPolicy.never(), "0", "127.0.0.1");
         BlockingQueue<ClusterEvent> q = events(c);

@@ -57,7 +57,10 @@ public final class PrimaryCore {
     private final Map<String, Port> ports = new ConcurrentHashMap<>();
     private final ArrayDeque<Long> deaths = new ArrayDeque<>(); // guarded by this
     private Duration backoff;                                   // guarded by this
+    /** The JVM is exiting: no forks at all. */
     private volatile boolean shuttingDown;
+    /** disconnect() was called: dead workers are not replaced (explicit forks still work, as in Node). */
+    private volatile boolean respawnStopped;
     private volatile boolean gaveUp;
 
     public PrimaryCore(ClusterSettings settings) {
@@ -291,7 +294,9 @@ public final class PrimaryCore {
         w.exited.complete(status);
         emit(new ClusterEvent.Exited(w, status));
         RestartPolicy policy = settings.restartPolicy();
-        if (!shuttingDown && !w.exitedAfterDisconnect && policy.respawn() && !gaveUp) scheduleRespawn(w, policy);
+        if (!shuttingDown && !respawnStopped && !w.exitedAfterDisconnect && policy.respawn() && !gaveUp) {
+            scheduleRespawn(w, policy);
+        }
         for (Port p : ports.values()) p.pump();
     }
 
@@ -317,7 +322,7 @@ public final class PrimaryCore {
         }
         emit(new ClusterEvent.Respawning(dead, delay));
         EventLoop.get().schedule(delay.toNanos(), () -> Thread.ofVirtual().name("forkd-respawn").start(() -> {
-            if (shuttingDown || gaveUp) return;
+            if (shuttingDown || respawnStopped || gaveUp) return;
             try {
                 forkHandle(dead.env);
             } catch (SpawnException | RuntimeException e) {
@@ -411,6 +416,6 @@ public final class PrimaryCore {
 
     /** Marks the cluster as stopping: no respawns. */
     public void stopRespawning() {
-        shuttingDown = true;
+        respawnStopped = true;
     }
 }
