@@ -11,7 +11,7 @@ import java.util.concurrent.TimeoutException;
  * A running (or finished) child process started by {@link ChildProcesses#spawn}: Node's {@code ChildProcess}.
  *
  * <p>The child is reaped by forkd whatever you do with this object; it never becomes a zombie. Closing this
- * object releases the parent's ends of the pipes; it does not kill the child.
+ * object releases the parent's ends of the pipes and the channel; it does not kill the child.
  */
 public interface ChildProcess extends AutoCloseable {
 
@@ -70,7 +70,10 @@ public interface ChildProcess extends AutoCloseable {
      */
     CompletableFuture<ExitStatus> onClose();
 
-    /** Closes the parent's ends of all pipes. Does not kill or wait for the child. Idempotent. */
+    /**
+     * Closes the parent's ends of all pipes and disconnects the IPC channel, if any (after what is queued on it
+     * has been written). Does not kill or wait for the child. Idempotent.
+     */
     @Override
     void close();
 }
