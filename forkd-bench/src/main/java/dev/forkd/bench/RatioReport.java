@@ -72,63 +72,20 @@ public final class RatioReport {
             impls.add("node");
             for (String impl : impls) {
                 Map<Integer, Double> v = byImpl.get(impl);
-                Ratio r = impl.equals("node") ? null : ratio(v, byImpl.get("node"));
+                Stats.Ratio r = impl.equals("node") ? null : Stats.ratio(v, byImpl.get("node"));
                 String t = "";
                 String met = "";
-                if (target != null && r != null && !Double.isNaN(r.ofMedians) && !impl.equals("jvm-bare")) {
+                if (target != null && r != null && !Double.isNaN(r.ofMedians()) && !impl.equals("jvm-bare")) {
                     t = target.text();
-                    met = target.met(r.ofMedians) ? "yes" : "**no**";
+                    met = target.met(r.ofMedians()) ? "yes" : "**no**";
                 }
                 System.out.println("| " + sm[0] + " | " + sm[1] + " | " + units.get(key) + " | " + impl + " | "
-                        + fmt(median(v)) + runs(v) + " | " + (r == null ? "" : r) + " | " + t + " | " + met + " |");
+                        + Stats.fmt(Stats.median(v)) + Stats.runs(v) + " | " + (r == null ? "" : r) + " | " + t + " | " + met + " |");
             }
         });
 
         System.out.println();
         System.out.println("All runs (round: value):");
         data.forEach((key, byImpl) -> byImpl.forEach((impl, v) -> System.out.println("  " + key + " " + impl + ": " + v)));
-    }
-
-    private record Ratio(double ofMedians, double min, double max) {
-        @Override
-        public String toString() {
-            if (Double.isNaN(ofMedians)) return "–";
-            return String.format(Locale.ROOT, "**%.2f×** (%.2f–%.2f)", ofMedians, min, max);
-        }
-    }
-
-    private static Ratio ratio(Map<Integer, Double> f, Map<Integer, Double> r) {
-        if (f == null || r == null || !(median(r) > 0)) return new Ratio(Double.NaN, 0, 0);
-        double min = Double.MAX_VALUE;
-        double max = 0;
-        for (var e : f.entrySet()) {
-            Double other = r.get(e.getKey());
-            if (other == null || other == 0) continue;
-            double q = e.getValue() / other;
-            min = Math.min(min, q);
-            max = Math.max(max, q);
-        }
-        return new Ratio(median(f) / median(r), min, max);
-    }
-
-    private static double median(Map<Integer, Double> values) {
-        if (values == null || values.isEmpty()) return Double.NaN;
-        List<Double> v = new ArrayList<>(values.values());
-        v.sort(null);
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
-    }
-
-    private static String runs(Map<Integer, Double> v) {
-        if (v.size() < 2) return "";
-        double min = v.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        double max = v.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        return min == max ? "" : " (" + fmt(min) + "–" + fmt(max) + ")";
-    }
-
-    private static String fmt(double d) {
-        if (Double.isNaN(d)) return "–";
-        if (d == Math.rint(d) && Math.abs(d) < 1e9) return Long.toString((long) d);
-        return String.format(Locale.ROOT, Math.abs(d) >= 100 ? "%.0f" : Math.abs(d) >= 10 ? "%.1f" : "%.2f", d);
     }
 }

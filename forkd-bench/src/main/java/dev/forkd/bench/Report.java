@@ -57,19 +57,19 @@ public final class Report {
             Map<String, Map<Integer, Double>> byImpl = data.get(key);
             if (byImpl == null) continue;
             StringBuilder row = new StringBuilder("| " + t.scenario + " | " + units.get(key));
-            for (String impl : IMPLS) row.append(" | ").append(fmt(median(byImpl.get(impl))));
-            Ratio pb = ratio(byImpl, "pb");
-            Ratio node = ratio(byImpl, "node");
+            for (String impl : IMPLS) row.append(" | ").append(Stats.fmt(Stats.median(byImpl.get(impl))));
+            Stats.Ratio pb = Stats.ratio(byImpl.get("forkd"), byImpl.get("pb"));
+            Stats.Ratio node = Stats.ratio(byImpl.get("forkd"), byImpl.get("node"));
             row.append(" | ").append(pb).append(" | ").append(node).append(" | ");
             List<String> targets = new ArrayList<>();
             boolean met = true;
             if (t.vsPb > 0) {
                 targets.add("≥ " + t.vsPb + "× PB");
-                met &= pb.ofMedians >= t.vsPb;
+                met &= pb.ofMedians() >= t.vsPb;
             }
             if (t.vsNode > 0) {
                 targets.add("≥ " + t.vsNode + "× Node");
-                met &= node.ofMedians >= t.vsNode;
+                met &= node.ofMedians() >= t.vsNode;
             }
             row.append(String.join(", ", targets)).append(" | ").append(met ? "yes" : "**no**").append(" |");
             System.out.println(row);
@@ -82,8 +82,8 @@ public final class Report {
             byImpl.forEach((impl, v) -> {
                 if (IMPLS.contains(impl)) return;
                 System.out.println();
-                System.out.println("Reference for " + t.scenario + ": " + impl + " " + fmt(median(v)) + " " + units.get(key)
-                        + runs(v) + "; forkd / " + impl + " = " + ratio(byImpl, impl));
+                System.out.println("Reference for " + t.scenario + ": " + impl + " " + Stats.fmt(Stats.median(v)) + " " + units.get(key)
+                        + Stats.runs(v) + "; forkd / " + impl + " = " + Stats.ratio(byImpl.get("forkd"), byImpl.get(impl)));
             });
         }
 
@@ -97,7 +97,7 @@ public final class Report {
             StringBuilder row = new StringBuilder("| " + key.substring(8) + " | " + units.get(key));
             for (String impl : IMPLS) {
                 Map<Integer, Double> v = byImpl.get(impl);
-                row.append(" | ").append(v == null ? "–" : fmt(median(v)) + runs(v));
+                row.append(" | ").append(v == null ? "–" : Stats.fmt(Stats.median(v)) + Stats.runs(v));
             }
             System.out.println(row.append(" |"));
         });
@@ -106,51 +106,5 @@ public final class Report {
         System.out.println("All runs (round: value):");
         data.forEach((key, byImpl) -> byImpl.forEach((impl, v) ->
                 System.out.println("  " + key + " " + impl + ": " + v)));
-    }
-
-    /** forkd's median over the rival's, and the min-max of forkd/rival within each round. */
-    private record Ratio(double ofMedians, double min, double max) {
-        @Override
-        public String toString() {
-            if (Double.isNaN(ofMedians)) return "–";
-            return String.format(Locale.ROOT, "**%.2f×** (%.2f–%.2f)", ofMedians, min, max);
-        }
-    }
-
-    private static Ratio ratio(Map<String, Map<Integer, Double>> byImpl, String rival) {
-        Map<Integer, Double> f = byImpl.get("forkd");
-        Map<Integer, Double> r = byImpl.get(rival);
-        if (f == null || r == null) return new Ratio(Double.NaN, 0, 0);
-        double min = Double.MAX_VALUE;
-        double max = 0;
-        for (var e : f.entrySet()) {
-            Double other = r.get(e.getKey());
-            if (other == null) continue;
-            double q = e.getValue() / other;
-            min = Math.min(min, q);
-            max = Math.max(max, q);
-        }
-        return new Ratio(median(f) / median(r), min, max);
-    }
-
-    private static double median(Map<Integer, Double> values) {
-        if (values == null || values.isEmpty()) return Double.NaN;
-        List<Double> v = new ArrayList<>(values.values());
-        v.sort(null);
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
-    }
-
-    private static String runs(Map<Integer, Double> v) {
-        if (v.size() < 2) return "";
-        double min = v.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        double max = v.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        return min == max ? "" : " (" + fmt(min) + "–" + fmt(max) + ")";
-    }
-
-    private static String fmt(double d) {
-        if (Double.isNaN(d)) return "–";
-        if (d == Math.rint(d) && Math.abs(d) < 1e9) return Long.toString((long) d);
-        return String.format(Locale.ROOT, Math.abs(d) >= 100 ? "%.0f" : "%.1f", d);
     }
 }

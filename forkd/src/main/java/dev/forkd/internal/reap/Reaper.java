@@ -65,11 +65,7 @@ public final class Reaper {
         int pid = handle.pid();
         int pidfd = handle.pidfd();
         if (pidfd < 0) {
-            Thread.ofPlatform().daemon().name("forkd-wait-" + pid).start(() -> {
-                WaitStatus st = blockingWait(pid);
-                handle.markReaped();
-                onExit.accept(st);
-            });
+            waitOnThread(handle, onExit);
             return;
         }
         EventLoop loop = EventLoop.get();
@@ -83,13 +79,17 @@ public final class Reaper {
             handle.markReaped(); // closes the pidfd under the kill lock
             onExit.accept(st);
         });
-        if (!added) {
-            Thread.ofPlatform().daemon().name("forkd-wait-" + pid).start(() -> {
-                WaitStatus st = blockingWait(pid);
-                handle.markReaped();
-                onExit.accept(st);
-            });
-        }
+        if (!added) waitOnThread(handle, onExit);
+    }
+
+    /** Without a pidfd on the loop: a blocking waitid(P_PID) on a thread of its own. Rare by construction. */
+    private static void waitOnThread(PidHandle handle, Consumer<WaitStatus> onExit) {
+        int pid = handle.pid();
+        Thread.ofPlatform().daemon().name("forkd-wait-" + pid).start(() -> {
+            WaitStatus st = blockingWait(pid);
+            handle.markReaped();
+            onExit.accept(st);
+        });
     }
 
     /** The loop thread's siginfo_t for {@link #reap}. */
