@@ -50,14 +50,6 @@ public final class JsonCodec {
         static final JsonCodec CODEC = new JsonCodec();
     }
 
-    /**
-     * Starts building the shared codec on a background thread, so that it overlaps other start-up work (the
-     * FFM linker, epoll): a forked child needs both before its first message.
-     */
-    public static void prepareInBackground() {
-        Thread.ofPlatform().daemon().name("forkd-json-init").start(() -> shared().mapper().createObjectNode());
-    }
-
     public JsonMapper mapper() {
         return mapper;
     }

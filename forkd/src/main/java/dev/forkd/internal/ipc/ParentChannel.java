@@ -30,7 +30,6 @@ public final class ParentChannel {
             throw new UnsupportedOperationException("the parent opened the IPC channel with serialization '" + mode
                     + "'; forkd speaks 'json' (Node's default) only");
         }
-        JsonCodec.prepareInBackground(); // overlaps with the native set-up below
         int fd;
         try {
             fd = Integer.parseInt(fdText.trim());
