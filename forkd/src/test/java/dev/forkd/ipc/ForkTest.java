@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forkd.ChildProcess;
 import dev.forkd.ChildProcesses;
+import dev.forkd.Command;
 import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
+import dev.forkd.Stdio;
 import dev.forkd.fixture.IpcChild;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -148,6 +150,39 @@ class ForkTest {
         assertThat(ch.isConnected()).isFalse();
         assertThat(ch.send("late")).failsWithin(5, TimeUnit.SECONDS)
                 .withThrowableThat().withCauseInstanceOf(ChannelClosedException.class);
+        assertThat(child.waitFor().success()).isTrue();
+    }
+
+    @Test
+    void messagesSentWhileTheChildsChannelAttachesKeepTheirOrder() throws Exception {
+        // The first sends go out before forkd's event loop runs in the child; the rest race the switch to it.
+        ChildProcess child = forkChild("stream", "20000");
+        Channel ch = child.channel().orElseThrow();
+        BlockingQueue<JsonNode> in = inbox(ch);
+        for (int i = 0; i < 20_000; i++) {
+            JsonNode m = in.poll(30, TimeUnit.SECONDS);
+            assertThat(m).isNotNull();
+            assertThat(m.get("i").asInt()).isEqualTo(i);
+        }
+        ch.send("after");
+        assertThat(in.poll(30, TimeUnit.SECONDS).get("echo").stringValue()).isEqualTo("after");
+        ch.send(Map.of("exit", 0));
+        assertThat(child.waitFor().success()).isTrue();
+    }
+
+    @Test
+    void aChildWithoutTheAddOpensFlagStillHasAWorkingChannel() throws Exception {
+        // No --add-opens java.base/sun.nio.ch: no early path, the channel attaches at once.
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        ChildProcess child = ChildProcesses.spawn(Command.of(java, "--enable-native-access=ALL-UNNAMED",
+                        "-cp", System.getProperty("java.class.path"), IpcChild.class.getName(), "stream", "3")
+                .stdio(Stdio.inherit(), Stdio.inherit(), Stdio.inherit(), Stdio.ipc()));
+        Channel ch = child.channel().orElseThrow();
+        BlockingQueue<JsonNode> in = inbox(ch);
+        for (int i = 0; i < 3; i++) assertThat(in.poll(30, TimeUnit.SECONDS).get("i").asInt()).isEqualTo(i);
+        ch.send("ping");
+        assertThat(in.poll(30, TimeUnit.SECONDS).get("echo").stringValue()).isEqualTo("ping");
+        ch.send(Map.of("exit", 0));
         assertThat(child.waitFor().success()).isTrue();
     }
 }

@@ -4,6 +4,7 @@ import dev.forkd.cluster.ClusterServer;
 import dev.forkd.cluster.SchedulingPolicy;
 import dev.forkd.cluster.WorkerContext;
 import dev.forkd.internal.ipc.IpcChannel;
+import dev.forkd.internal.ipc.ParentChannel;
 import dev.forkd.ipc.Channel;
 import dev.forkd.ipc.Handle;
 import java.io.IOException;
@@ -40,6 +41,8 @@ public final class WorkerRuntime implements WorkerContext {
 
     private final int id;
     private final IpcChannel channel;
+    /** The same channel as {@link Channel#parent()} returns it (sends before the loop is up). */
+    private final Channel userChannel;
     private final AtomicLong seq = new AtomicLong();
     private final Map<Long, CompletableFuture<Reply>> replies = new ConcurrentHashMap<>();
     private final Map<String, ClusterServerImpl> servers = new ConcurrentHashMap<>();
@@ -47,21 +50,22 @@ public final class WorkerRuntime implements WorkerContext {
     private final AtomicInteger busy = new AtomicInteger();
     private volatile boolean stopping;
 
-    private WorkerRuntime(int id, IpcChannel channel) {
+    private WorkerRuntime(int id, IpcChannel channel, Channel userChannel) {
         this.id = id;
         this.channel = channel;
+        this.userChannel = userChannel;
     }
 
     /** The worker context when this JVM is a cluster worker; started on first call. */
     public static synchronized Optional<WorkerContext> get() {
         if (instance != null) return instance;
         String idText = System.getenv(Protocol.WORKER_ID_VARIABLE);
-        Optional<Channel> ch = idText == null ? Optional.empty() : Channel.parent();
+        Optional<IpcChannel> ch = idText == null ? Optional.empty() : ParentChannel.attached();
         if (ch.isEmpty()) {
             instance = Optional.empty();
             return instance;
         }
-        WorkerRuntime rt = new WorkerRuntime(Integer.parseInt(idText.trim()), (IpcChannel) ch.get());
+        WorkerRuntime rt = new WorkerRuntime(Integer.parseInt(idText.trim()), ch.get(), Channel.parent().orElseThrow());
         rt.start();
         instance = Optional.of(rt);
         return instance;
@@ -88,7 +92,7 @@ public final class WorkerRuntime implements WorkerContext {
 
     @Override
     public Channel channel() {
-        return channel;
+        return userChannel;
     }
 
     @Override

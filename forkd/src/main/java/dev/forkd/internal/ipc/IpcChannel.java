@@ -370,6 +370,11 @@ public final class IpcChannel implements Channel {
         return enqueue(new Outgoing(JsonCodec.shared().encode(message), null, false, null));
     }
 
+    /** Sends one already encoded message: a JSON text and its {@code \n}, as {@link JsonCodec#encode} makes it. */
+    CompletableFuture<Void> sendLine(byte[] line) {
+        return enqueue(new Outgoing(line, null, false, null));
+    }
+
     @Override
     public CompletableFuture<Void> send(Object message, SelectableChannel handle, SendOptions options) {
         String type = switch (handle) {

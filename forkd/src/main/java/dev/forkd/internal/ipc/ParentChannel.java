@@ -1,14 +1,12 @@
 package dev.forkd.internal.ipc;
 
-import dev.forkd.internal.io.Fd;
-import dev.forkd.internal.posix.LibC;
-import dev.forkd.internal.posix.PosixException;
 import dev.forkd.ipc.Channel;
 import java.util.Optional;
 
 /**
  * The channel to this process's parent, from {@code NODE_CHANNEL_FD} (set by forkd's fork and by Node's
- * {@code 'ipc'} stdio). Opened once, on first use.
+ * {@code 'ipc'} stdio). Opened once, on first use; see {@link EarlyChannel} for how it sends before forkd's
+ * native layer is up.
  */
 public final class ParentChannel {
     public static final String FD_VARIABLE = "NODE_CHANNEL_FD";
@@ -36,15 +34,15 @@ public final class ParentChannel {
         } catch (NumberFormatException e) {
             throw new IllegalStateException(FD_VARIABLE + " is not an fd number: " + fdText);
         }
-        try {
-            // Node leaves the channel inheritable; our own children must not get it.
-            if (LibC.fcntl(fd, LibC.F_SETFD, LibC.FD_CLOEXEC) < 0) {
-                throw new PosixException("fcntl(F_SETFD, FD_CLOEXEC)", LibC.errno(), FD_VARIABLE + "=" + fd);
-            }
-            channel = Optional.of(IpcChannel.open(new Fd(fd), "parent"));
-        } catch (PosixException e) {
-            throw new IllegalStateException("cannot open the IPC channel to the parent: " + e.getMessage(), e);
-        }
+        channel = Optional.of(EarlyChannel.open(fd));
         return channel;
+    }
+
+    /**
+     * The parent channel as forkd's internal protocols need it (cluster workers), attached to the event loop;
+     * empty when there is no parent channel.
+     */
+    public static Optional<IpcChannel> attached() {
+        return get().map(c -> ((EarlyChannel) c).attach());
     }
 }

@@ -1,0 +1,215 @@
+package dev.forkd.internal.ipc;
+
+import dev.forkd.internal.io.EventLoop;
+import dev.forkd.internal.io.Fd;
+import dev.forkd.internal.posix.LibC;
+import dev.forkd.internal.posix.PosixException;
+import dev.forkd.ipc.Channel;
+import dev.forkd.ipc.ChannelClosedException;
+import dev.forkd.ipc.Message;
+import dev.forkd.ipc.SendOptions;
+import dev.forkd.ipc.Subscription;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.channels.SelectableChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The channel to the parent as {@link Channel#parent()} returns it: it can send before forkd's native layer is
+ * up, so that a forked child's first message does not wait for the FFM linker, the event loop and a databind
+ * mapper (together 150-250 ms of a JVM's start here, see BENCHMARKS.md).
+ *
+ * <p>Until it is <em>attached</em>, sends are encoded with {@link PlainJson} where the value allows it and
+ * written synchronously, with blocking {@code write(2)}s, through a JDK {@code FileDescriptor} for the channel
+ * fd. The first send then starts attaching on a background thread: the full {@link IpcChannel} on the event
+ * loop, which from then on does everything. Every other operation (listeners, handles, disconnect) attaches
+ * first and waits for it. Nothing the parent sends is lost meanwhile: it waits in the socket, and the kernel
+ * keeps any passed fds with their bytes until the channel's {@code recvmsg} takes them.
+ *
+ * <p>The early path needs {@code --add-opens java.base/sun.nio.ch} (forkd's fork passes it); without it, or
+ * if anything in it fails, the channel attaches at once, as it always did. The channel fd is made CLOEXEC when
+ * attaching; before that only children spawned by other means than forkd or the JDK (both close every fd
+ * above 2 in their children) could inherit it.
+ */
+final class EarlyChannel implements Channel {
+    private final int fd;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Blocking writes on the channel fd until attached; null when the early path is unavailable. */
+    private final FileOutputStream early;
+    private final CompletableFuture<IpcChannel> attached = new CompletableFuture<>();
+    private volatile IpcChannel real;
+    private boolean attaching; // guarded by lock
+    private boolean broken; // guarded by lock: an early write failed (the parent is gone)
+
+    private EarlyChannel(int fd, FileOutputStream early) {
+        this.fd = fd;
+        this.early = early;
+    }
+
+    /** A channel on {@code fd}; attaches at once when the early path is not available. */
+    static EarlyChannel open(int fd) {
+        EarlyChannel c = new EarlyChannel(fd, blockingStream(fd));
+        if (c.early == null) {
+            c.attachNow();
+            c.attach(); // throws what attaching threw
+        }
+        return c;
+    }
+
+    /** The attached channel, attaching first if needed. */
+    IpcChannel attach() {
+        IpcChannel r = real;
+        if (r != null) return r;
+        startAttach();
+        try {
+            return attached.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw e;
+        }
+    }
+
+    private void startAttach() {
+        lock.lock();
+        try {
+            if (attaching) return;
+            attaching = true;
+        } finally {
+            lock.unlock();
+        }
+        Thread.ofPlatform().daemon().name("forkd-ipc-attach").start(this::attachNow);
+    }
+
+    private void attachNow() {
+        lock.lock();
+        try {
+            attaching = true;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            // The dear parts first, outside the lock, so that early sends go on meanwhile.
+            EventLoop.get();
+            JsonCodec.shared();
+            lock.lock();
+            try {
+                // Node leaves the channel inheritable; our own children must not get it.
+                if (LibC.fcntl(fd, LibC.F_SETFD, LibC.FD_CLOEXEC) < 0) {
+                    throw new PosixException("fcntl(F_SETFD, FD_CLOEXEC)", LibC.errno(), ParentChannel.FD_VARIABLE + "=" + fd);
+                }
+                real = IpcChannel.open(new Fd(fd), "parent"); // switches the fd to non-blocking
+            } finally {
+                lock.unlock();
+            }
+            attached.complete(real);
+        } catch (PosixException | RuntimeException | Error e) {
+            attached.completeExceptionally(new IllegalStateException(
+                    "cannot open the IPC channel to the parent: " + e.getMessage(), e));
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> send(Object message) {
+        IpcChannel r = real;
+        if (r != null) return r.send(message);
+        byte[] line = PlainJson.encodeLine(message);
+        if (line == null) line = JsonCodec.shared().encode(message);
+        lock.lock();
+        try {
+            r = real;
+            if (r == null) {
+                if (broken) return closedFuture();
+                try {
+                    early.write(line);
+                } catch (IOException e) {
+                    // EPIPE or ECONNRESET: the parent has gone; the attached channel will see the EOF too.
+                    broken = true;
+                    log().log(System.Logger.Level.DEBUG, "IPC send to parent failed: " + e.getMessage());
+                    return closedFuture();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (r != null) return r.sendLine(line);
+        startAttach();
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private static CompletableFuture<Void> closedFuture() {
+        return CompletableFuture.failedFuture(new ChannelClosedException("the IPC channel to parent is closed"));
+    }
+
+    @Override
+    public CompletableFuture<Void> send(Object message, SelectableChannel handle, SendOptions options) {
+        return attach().send(message, handle, options);
+    }
+
+    @Override
+    public Subscription onMessage(Consumer<Message> listener) {
+        return attach().onMessage(listener);
+    }
+
+    @Override
+    public CompletableFuture<Void> onDisconnect() {
+        return attach().onDisconnect();
+    }
+
+    @Override
+    public boolean isConnected() {
+        IpcChannel r = real;
+        if (r != null) return r.isConnected();
+        lock.lock();
+        try {
+            return !broken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void disconnect() {
+        attach().disconnect();
+    }
+
+    @Override
+    public String toString() {
+        IpcChannel r = real;
+        return r != null ? r.toString() : "IpcChannel[parent, connecting]";
+    }
+
+    /**
+     * A blocking stream on {@code fd} through {@code sun.nio.ch.IOUtil}, or null when the JVM does not open
+     * that package (the channel then attaches at once; the flag is needed for handles anyway).
+     */
+    private static FileOutputStream blockingStream(int fd) {
+        try {
+            // Method handles, not Method.invoke: a JVM's first reflective call costs ~10 ms of generated code.
+            Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil");
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(ioUtil, MethodHandles.lookup());
+            MethodHandle newFd = lookup.findStatic(ioUtil, "newFD", MethodType.methodType(FileDescriptor.class, int.class));
+            MethodHandle configureBlocking = lookup.findStatic(ioUtil, "configureBlocking",
+                    MethodType.methodType(void.class, FileDescriptor.class, boolean.class));
+            FileDescriptor jfd = (FileDescriptor) newFd.invokeExact(fd);
+            configureBlocking.invokeExact(jfd, true);
+            // No cleaner is registered for a FileDescriptor made this way: dropping the stream never closes fd.
+            return new FileOutputStream(jfd);
+        } catch (Throwable e) { // IllegalAccessException without the flag; IOException from fcntl
+            if (e instanceof Error err && !(e instanceof LinkageError)) throw err;
+            log().log(System.Logger.Level.DEBUG, "IPC channel to parent: no early path (" + e + ")");
+            return null;
+        }
+    }
+
+    /** Looked up only when used: the first System.getLogger costs a JVM ~10 ms. */
+    private static System.Logger log() {
+        return System.getLogger("dev.forkd");
+    }
+}

@@ -1,0 +1,127 @@
+package dev.forkd.internal.ipc;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Encodes plain Java values — {@code null}, strings, booleans, the boxed integer and floating-point types,
+ * {@code BigInteger}/{@code BigDecimal}, {@code Map}s with string keys and {@code List}s of these — without
+ * Jackson.
+ *
+ * <p>Why not Jackson here: a forked child's first message is on the critical path of every fork, and in a
+ * fresh JVM the first databind {@code JsonMapper} costs 150-180 ms (about 460 classes loaded from the jar),
+ * jackson-core's streaming generator alone about 25 ms; this class costs a few. It is used only until the
+ * channel to the parent is attached ({@link EarlyChannel}); from then on {@link JsonCodec} encodes everything.
+ * Its output is what {@link JsonCodec} writes for the same value, byte for byte, except that control
+ * characters are escaped the way {@code JSON.stringify} does ({@code \u001f}) where Jackson writes upper-case
+ * hex ({@code \u001F}) — the same string either way (JsonCodecTest compares the two).
+ *
+ * <p>Anything else (records, beans, {@code JsonNode}s, maps with other keys, nesting deeper than
+ * {@value #MAX_DEPTH}) returns {@code null}, and the caller uses the full codec.
+ */
+final class PlainJson {
+    /** Deeper values go to the full codec (which also reports cycles properly). */
+    static final int MAX_DEPTH = 64;
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private PlainJson() {}
+
+    /** One framed line ({@code JSON + "\n"}, UTF-8) for a plain value, or {@code null} if the value is not plain. */
+    static byte[] encodeLine(Object value) {
+        StringBuilder out = new StringBuilder(64);
+        if (!write(out, value, 0)) return null;
+        out.append('\n');
+        // Every surrogate left in the text is part of a pair (write escapes lone ones), so UTF-8 is exact.
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean write(StringBuilder out, Object v, int depth) {
+        if (depth > MAX_DEPTH) return false;
+        switch (v) {
+            case null -> out.append("null");
+            case String s -> string(out, s);
+            case Boolean b -> out.append(b.booleanValue());
+            case Integer i -> out.append(i.intValue());
+            case Long l -> out.append(l.longValue());
+            case Short s -> out.append(s.intValue());
+            case Byte b -> out.append(b.intValue());
+            case Double d -> floating(out, d, Double.isFinite(d));
+            case Float f -> floating(out, f, Float.isFinite(f));
+            case BigInteger b -> out.append(b);
+            case BigDecimal b -> out.append(b);
+            case Map<?, ?> m -> {
+                out.append('{');
+                boolean first = true;
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    if (!(e.getKey() instanceof String key)) return false;
+                    if (!first) out.append(',');
+                    first = false;
+                    string(out, key);
+                    out.append(':');
+                    if (!write(out, e.getValue(), depth + 1)) return false;
+                }
+                out.append('}');
+            }
+            case List<?> l -> {
+                out.append('[');
+                boolean first = true;
+                for (Object o : l) {
+                    if (!first) out.append(',');
+                    first = false;
+                    if (!write(out, o, depth + 1)) return false;
+                }
+                out.append(']');
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Jackson's default: {@code Double.toString}, and NaN and the infinities as strings. */
+    private static void floating(StringBuilder out, Number n, boolean finite) {
+        if (finite) {
+            out.append(n);
+        } else {
+            out.append('"').append(n).append('"');
+        }
+    }
+
+    private static void string(StringBuilder out, String s) {
+        out.append('"');
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                default -> {
+                    if (c < 0x20) {
+                        unicodeEscape(out, c);
+                    } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        out.append(c).append(s.charAt(++i));
+                    } else if (Character.isSurrogate(c)) {
+                        unicodeEscape(out, c); // a lone surrogate, as JSON.stringify writes it
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+
+    private static void unicodeEscape(StringBuilder out, char c) {
+        out.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xF]).append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
+    }
+}
