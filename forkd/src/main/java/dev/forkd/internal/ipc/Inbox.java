@@ -39,16 +39,16 @@ final class Inbox {
     }
 
     /** A user message's line, parsed when it is delivered (off the event loop). */
-    void addRaw(byte[] line) {
-        pendingBytes.addAndGet(line.length);
-        queue.add(new Entry(null, line, line.length));
+    void addRaw(byte[] line, int len) {
+        pendingBytes.addAndGet(len);
+        queue.add(new Entry(null, line, len));
         kick();
     }
 
     private Message parse(Entry e) {
         if (e.message() != null) return e.message();
         try {
-            return new ReceivedMessage(JsonCodec.shared().parse(e.line()), JsonCodec.shared(), null, null);
+            return new ReceivedMessage(JsonCodec.shared().parse(e.line(), (int) e.bytes()), JsonCodec.shared(), null, null);
         } catch (MessageFormatException x) {
             LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + x.getMessage());
             return null;

@@ -23,6 +23,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -128,7 +129,12 @@ public final class IpcChannel implements Channel {
 
             @Override
             public void line(byte[] utf8, List<Fd> fds) {
-                onLine(utf8, fds);
+                onLine(utf8, utf8.length, fds);
+            }
+
+            @Override
+            public void line(byte[] buf, int len, List<Fd> fds) {
+                onLine(buf, len, fds);
             }
 
             @Override
@@ -248,18 +254,15 @@ public final class IpcChannel implements Channel {
         }
     }
 
-    private void onLine(byte[] line, List<Fd> fds) {
-        // The bytes seen as Latin-1: a plain copy (compact strings), and String.indexOf is vectorised.
-        String ascii = new String(line, java.nio.charset.StandardCharsets.ISO_8859_1);
-        if (fds.isEmpty() && ascii.indexOf("\"cmd\"") < 0 && ascii.indexOf("\\u") < 0) {
-            // Cannot be one of Node's internal messages (they all carry "cmd"; \\u could spell it): parse it on
-            // the delivery thread, so that the loop thread goes back to reading.
-            inbox.addRaw(line);
+    private void onLine(byte[] line, int len, List<Fd> fds) {
+        if (fds.isEmpty() && !mayBeInternal(line, len)) {
+            // Parsed on the delivery thread, so that the loop thread goes back to reading.
+            inbox.addRaw(line, len);
             return;
         }
         JsonNode m;
         try {
-            m = JsonCodec.shared().parse(line);
+            m = JsonCodec.shared().parse(line, len);
         } catch (MessageFormatException e) {
             fds.forEach(Fd::close);
             LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + e.getMessage());
@@ -270,7 +273,29 @@ public final class IpcChannel implements Channel {
             return;
         }
         fds.forEach(Fd::close); // an fd can only belong to a NODE_HANDLE
-        inbox.add(new ReceivedMessage(m, JsonCodec.shared(), null, null), line.length);
+        inbox.add(new ReceivedMessage(m, JsonCodec.shared(), null, null), len);
+    }
+
+    private static final int SCAN_LIMIT = 64 * 1024;
+    private static final byte[] CMD_PREFIX = "{\"cmd\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * False when a line without fds cannot be one of Node's internal messages, which are all objects with a
+     * {@code "cmd"} member (a {@code \\u} escape could spell it too). Up to {@link #SCAN_LIMIT} bytes the whole
+     * line is searched; a longer line counts as internal only when it starts with <code>{"cmd":</code>, as
+     * every internal message Node and forkd write does (cmd is always their first member), so that a big user
+     * message is not searched on the loop thread before it is parsed on the delivery thread.
+     */
+    static boolean mayBeInternal(byte[] line, int len) {
+        if (len > SCAN_LIMIT) {
+            int i = 0;
+            while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
+            return len - i >= CMD_PREFIX.length
+                    && Arrays.equals(line, i, i + CMD_PREFIX.length, CMD_PREFIX, 0, CMD_PREFIX.length);
+        }
+        // The bytes seen as Latin-1: a plain copy (compact strings), and String.indexOf is vectorised.
+        String ascii = new String(line, 0, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return ascii.indexOf("\"cmd\"") >= 0 || ascii.indexOf("\\u") >= 0;
     }
 
     /** Node's rule: an object whose {@code cmd} is a string longer than 5 characters starting with NODE_. */

@@ -69,12 +69,10 @@ public final class JsonCodec {
         } catch (JacksonException e) {
             throw new IllegalArgumentException("cannot send " + describe(value) + " as JSON: " + shorten(e), e);
         }
-        for (byte b : json) {
-            // JSON escapes every control character inside strings, so a raw LF can only come from raw values.
-            if (b == '\n') {
-                throw new IllegalArgumentException("cannot send " + describe(value)
-                        + " as JSON: its encoding contains a raw line feed, which would end the message early");
-            }
+        // JSON escapes every control character inside strings, so a raw LF can only come from raw values.
+        if (JsonLineDecoder.indexOfNewline(json, 0, json.length) >= 0) {
+            throw new IllegalArgumentException("cannot send " + describe(value)
+                    + " as JSON: its encoding contains a raw line feed, which would end the message early");
         }
         if (json.length == 0) {
             throw new IllegalArgumentException("cannot send " + describe(value) + " as JSON: it encodes to nothing");
@@ -108,8 +106,14 @@ public final class JsonCodec {
 
     /** {@link #parse(String)} for a line of UTF-8 bytes (faster: Jackson's byte parser, no String). */
     public JsonNode parse(byte[] utf8) throws MessageFormatException {
+        return parse(utf8, utf8.length);
+    }
+
+    /** {@link #parse(byte[])} for the first {@code len} bytes of {@code utf8}. */
+    public JsonNode parse(byte[] utf8, int len) throws MessageFormatException {
         boolean blank = true;
-        for (byte b : utf8) {
+        for (int i = 0; i < len; i++) {
+            byte b = utf8[i];
             if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
                 blank = false;
                 break;
@@ -120,9 +124,9 @@ public final class JsonCodec {
                     "blank line on the IPC channel", 0, null);
         }
         try {
-            return mapper.readTree(utf8);
+            return mapper.readTree(utf8, 0, len);
         } catch (JacksonException e) {
-            String text = new String(utf8, 0, Math.min(utf8.length, 512), java.nio.charset.StandardCharsets.UTF_8);
+            String text = new String(utf8, 0, Math.min(len, 512), java.nio.charset.StandardCharsets.UTF_8);
             throw new MessageFormatException(MessageFormatException.Kind.MALFORMED_JSON,
                     "malformed JSON on the IPC channel: " + MessageFormatException.excerpt(text) + ": "
                             + shorten(e), 0, e);

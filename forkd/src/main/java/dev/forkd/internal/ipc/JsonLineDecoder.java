@@ -4,6 +4,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.forkd.internal.io.Fd;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,6 +59,14 @@ public final class JsonLineDecoder {
             line(new String(utf8, StandardCharsets.UTF_8), fds);
         }
 
+        /**
+         * The line as the first {@code len} bytes of {@code buf}, which is the listener's from now on (a big
+         * line is handed over without a copy). By default copies to an exact array and calls {@link #line(byte[], List)}.
+         */
+        default void line(byte[] buf, int len, List<Fd> fds) {
+            line(buf.length == len ? buf : Arrays.copyOf(buf, len), fds);
+        }
+
         /** A line that was dropped ({@code LINE_TOO_LONG}, {@code TRUNCATED}); its fds are already closed. */
         void error(MessageFormatException error);
     }
@@ -78,6 +89,14 @@ public final class JsonLineDecoder {
     /** True while skipping the rest of an over-long line. */
     private boolean discarding;
     private byte[] scratch = new byte[0];
+    /** Lines longer than this are handed to the listener without a copy. */
+    private static final int BIG_LINE = 64 * 1024;
+    /** The length of the last line longer than BIG_LINE: the next buffer starts that big. */
+    private int lastBigLine;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
 
     public JsonLineDecoder(Listener listener) {
         this(DEFAULT_MAX_LINE_BYTES, listener);
@@ -200,7 +219,10 @@ public final class JsonLineDecoder {
             return;
         }
         if (partialLen + len > partial.length) {
-            int want = (int) Math.min(Math.max((long) partial.length * 2, (long) partialLen + len), maxLineBytes);
+            // Big messages tend to follow each other: grow straight to the last big line's size.
+            long grown = Math.max(Math.max((long) partial.length * 2, (long) partialLen + len),
+                    partialLen == 0 ? Math.min(lastBigLine + 1L, 2L * len + BIG_LINE) : 0);
+            int want = (int) Math.min(grown, maxLineBytes);
             partial = Arrays.copyOf(partial, want);
         }
         System.arraycopy(b, off, partial, partialLen, len);
@@ -212,12 +234,20 @@ public final class JsonLineDecoder {
             discarding = false;
             return;
         }
-        byte[] line = java.util.Arrays.copyOf(partial, partialLen);
         List<Fd> fds = partialFds.isEmpty() ? List.of() : List.copyOf(partialFds);
         partialFds.clear();
+        int len = partialLen;
         partialLen = 0;
-        if (partial.length > 64 * 1024) partial = new byte[256]; // do not pin a huge buffer after a big message
-        listener.line(line, fds);
+        if (len > BIG_LINE) {
+            // Hand the buffer over instead of copying it, and size the next one for a line like this one.
+            byte[] line = partial;
+            partial = new byte[256];
+            lastBigLine = len;
+            listener.line(line, len, fds);
+        } else {
+            if (partial.length > BIG_LINE) partial = new byte[256]; // do not pin a big buffer after a big line
+            listener.line(Arrays.copyOf(partial, len), len, fds);
+        }
     }
 
     private int closePartialFds() {
@@ -227,8 +257,15 @@ public final class JsonLineDecoder {
         return n;
     }
 
-    private static int indexOfNewline(byte[] b, int from, int end) {
-        for (int i = from; i < end; i++) {
+    /** The first {@code \n} in {@code b[from, end)}, or -1; eight bytes per step (SWAR). */
+    static int indexOfNewline(byte[] b, int from, int end) {
+        int i = from;
+        for (; i + 8 <= end; i += 8) {
+            long x = (long) LONGS.get(b, i) ^ NEWLINES; // a zero byte where b has '\n'
+            long found = (x - ONES) & ~x & HIGHS;
+            if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
+        }
+        for (; i < end; i++) {
             if (b[i] == '\n') return i;
         }
         return -1;

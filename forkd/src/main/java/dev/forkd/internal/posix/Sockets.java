@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -22,7 +23,7 @@ public final class Sockets {
     public static final int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
     public static final int SOCK_STREAM = 1, SOCK_DGRAM = 2;
     public static final int SOL_SOCKET = 1, SCM_RIGHTS = 1;
-    public static final int SO_TYPE = 3, SO_ACCEPTCONN = 30, SO_DOMAIN = 39;
+    public static final int SO_TYPE = 3, SO_SNDBUF = 7, SO_ACCEPTCONN = 30, SO_DOMAIN = 39;
     public static final int MSG_CTRUNC = 0x8, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000,
             MSG_CMSG_CLOEXEC = 0x40000000;
     public static final int SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
@@ -144,6 +145,21 @@ public final class Sockets {
     public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment valueLen) {
         try {
             return (int) SockOpt.H.invokeExact(Native.capture(), fd, level, name, value, valueLen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final class SetSockOpt {
+        static final MethodHandle H = Native.withErrno("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    /** setsockopt(2) for an int option. */
+    public static int setsockopt(int fd, int level, int name, int value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocateFrom(JAVA_INT, value);
+            return (int) SetSockOpt.H.invokeExact(Native.capture(), fd, level, name, v, (int) JAVA_INT.byteSize());
         } catch (Throwable t) {
             throw rethrow(t);
         }

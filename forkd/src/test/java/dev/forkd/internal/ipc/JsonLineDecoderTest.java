@@ -241,4 +241,67 @@ class JsonLineDecoderTest {
             pipe[1].close();
         }
     }
+
+    @Test
+    void theWordAtATimeNewlineSearchFindsEveryPosition() {
+        for (int len = 0; len < 40; len++) {
+            for (int at = -1; at < len; at++) {
+                byte[] b = new byte[len + 3];
+                // Bytes that differ from 0x0a in one bit or have the high bit set must not match.
+                for (int i = 0; i < b.length; i++) b[i] = (byte) (i % 3 == 0 ? 0x8a : i % 3 == 1 ? 0x0b : 0x09);
+                if (at >= 0) b[at + 1] = '\n';
+                b[len + 2] = '\n'; // outside the range searched
+                assertThat(JsonLineDecoder.indexOfNewline(b, 1, len + 1)).as("len %d at %d", len, at)
+                        .isEqualTo(at >= 0 ? at + 1 : -1);
+            }
+        }
+    }
+
+    @Test
+    void bigLinesInARowArriveWholeWhateverTheChunking() {
+        List<byte[]> lines = new ArrayList<>();
+        JsonLineDecoder d = new JsonLineDecoder(new JsonLineDecoder.Listener() {
+            @Override
+            public void line(String line, List<Fd> fds) {
+                throw new AssertionError("bytes expected");
+            }
+
+            @Override
+            public void line(byte[] buf, int len, List<Fd> fds) {
+                lines.add(java.util.Arrays.copyOf(buf, len));
+            }
+
+            @Override
+            public void error(MessageFormatException error) {
+                throw new AssertionError(error);
+            }
+        });
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String text = String.valueOf((char) ('a' + i)).repeat(100_000 + i * 50_000 - (i == 3 ? 180_000 : 0));
+            sent.add("\"" + text + "\"");
+            wire.writeBytes(CODEC.encode(text));
+        }
+        byte[] all = wire.toByteArray();
+        for (int off = 0, chunk = 7; off < all.length; off += chunk, chunk = chunk * 3 % 65_537 + 1) {
+            d.feed(all, off, Math.min(chunk, all.length - off), List.of());
+        }
+        assertThat(lines).extracting(b -> new String(b, StandardCharsets.UTF_8)).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    void onlyBigLinesThatStartWithCmdCountAsPossiblyInternal() {
+        byte[] small = "{\"a\":{\"cmd\":\"NODE_X\"}}".getBytes(StandardCharsets.UTF_8);
+        assertThat(IpcChannel.mayBeInternal(small, small.length)).isTrue();
+        byte[] escaped = "{\"\\u0063md\":1}".getBytes(StandardCharsets.UTF_8);
+        assertThat(IpcChannel.mayBeInternal(escaped, escaped.length)).isTrue();
+        byte[] plain = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+        assertThat(IpcChannel.mayBeInternal(plain, plain.length)).isFalse();
+        String pad = "x".repeat(100_000);
+        byte[] bigInternal = (" {\"cmd\":\"NODE_HANDLE\",\"msg\":\"" + pad + "\"}").getBytes(StandardCharsets.UTF_8);
+        assertThat(IpcChannel.mayBeInternal(bigInternal, bigInternal.length)).isTrue();
+        byte[] bigUser = ("{\"msg\":\"" + pad + "\",\"cmd\":\"mine\"}").getBytes(StandardCharsets.UTF_8);
+        assertThat(IpcChannel.mayBeInternal(bigUser, bigUser.length)).isFalse();
+    }
 }
