@@ -2,7 +2,6 @@ package dev.forkd.internal.io;
 
 import dev.forkd.internal.posix.LibC;
 import dev.forkd.internal.posix.PosixException;
-import dev.forkd.internal.posix.Sockets;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -24,25 +23,15 @@ public final class Fds {
         }
     }
 
-    /**
-     * The send buffer asked for on each end of a socketpair. The default (net.core.wmem_default, 208 KiB)
-     * makes a 1 MiB message cross in five rounds of "full, wait until the reader drains"; the kernel caps the
-     * request at net.core.wmem_max silently, and the memory is only used while data is in flight.
-     */
-    static final int SOCKETPAIR_SNDBUF = Integer.getInteger("forkd.socketpair.sndbuf", 1 << 20);
-
-    /** An AF_UNIX stream socketpair, both ends CLOEXEC and blocking, with {@link #SOCKETPAIR_SNDBUF}. */
+    /** An AF_UNIX stream socketpair, both ends CLOEXEC and blocking. */
     public static Fd[] socketPair() throws PosixException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
             if (LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, fds) != 0) {
                 throw new PosixException("socketpair", LibC.errno(), null);
             }
-            Fd[] pair = {new Fd(fds.getAtIndex(ValueLayout.JAVA_INT, 0)), new Fd(fds.getAtIndex(ValueLayout.JAVA_INT, 1))};
-            if (SOCKETPAIR_SNDBUF > 0) {
-                for (Fd fd : pair) Sockets.setsockopt(fd.value(), Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SOCKETPAIR_SNDBUF); // best effort
-            }
-            return pair;
+            return new Fd[] {new Fd(fds.getAtIndex(ValueLayout.JAVA_INT, 0)),
+                             new Fd(fds.getAtIndex(ValueLayout.JAVA_INT, 1))};
         }
     }
 

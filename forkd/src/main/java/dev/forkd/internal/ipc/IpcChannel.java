@@ -113,6 +113,15 @@ public final class IpcChannel implements Channel {
      */
     private boolean pipelineHandles;
     private boolean writeArmed;
+    /**
+     * Set once a message of {@link #BIG_MESSAGE} bytes or more was queued: the socket's send buffer was raised
+     * to {@link #BIG_SEND_BUFFER}. With the default (net.core.wmem_default, 208 KiB here) a 1 MiB message
+     * crosses in five rounds of "buffer full, wait for the reader"; channels that only carry small messages
+     * keep the default, which measured faster for them.
+     */
+    private boolean bigSendBuffer;
+    private static final int BIG_MESSAGE = 256 * 1024;
+    private static final int BIG_SEND_BUFFER = Integer.getInteger("forkd.ipc.bigSendBuffer", 1 << 20);
     private boolean closeWhenDrained;
     private boolean closed;
     private volatile boolean connected = true;
@@ -459,6 +468,11 @@ public final class IpcChannel implements Channel {
             }
             queue.add(o);
             queuedBytes += o.bytes.length;
+            if (o.bytes.length >= BIG_MESSAGE && !bigSendBuffer) {
+                bigSendBuffer = true;
+                // best effort: the kernel caps it at net.core.wmem_max without a word
+                Sockets.setsockopt(fd.value(), Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, BIG_SEND_BUFFER);
+            }
         } finally {
             lock.unlock();
         }
