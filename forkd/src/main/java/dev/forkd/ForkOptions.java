@@ -123,8 +123,10 @@ public final class ForkOptions {
     /**
      * Starts the child with a JDK AOT cache at {@code file} (JEP 483/514), which roughly halves a forked JVM's
      * time to its first message. If the file does not exist yet, this child is a training run that writes it
-     * when it exits ({@code -XX:AOTCacheOutput}); later children use it ({@code -XX:AOTCache}). The class path
-     * must consist of jar files only, and the cache belongs to one JDK build and class path.
+     * when it exits ({@code -XX:AOTCacheOutput}); later children use it ({@code -XX:AOTCache}). Only one child
+     * of this JVM trains a given file at a time: children forked meanwhile (the other workers of a cluster)
+     * start without the cache until the trainer has exited and the file is complete. The class path must
+     * consist of jar files only, and the cache belongs to one JDK build and class path.
      */
     public ForkOptions aotCache(Path file) {
         return with(args, java, classPath, execArgv, env, cwd, silent, Objects.requireNonNull(file));
@@ -156,12 +158,33 @@ public final class ForkOptions {
 
     /** The command this fork runs, stdio and channel included. */
     public Command toCommand() {
+        return toCommand(AotUse.of(aotCache));
+    }
+
+    /** What a child does with the AOT cache file. */
+    enum AotUse {
+        /** no cache, or the file is being written by a training child: plain start */
+        NONE,
+        /** the file exists: -XX:AOTCache */
+        USE,
+        /** no file yet: this child trains it, -XX:AOTCacheOutput */
+        TRAIN;
+
+        static AotUse of(Path cache) {
+            if (cache == null) return NONE;
+            return Files.isRegularFile(cache) ? USE : TRAIN;
+        }
+    }
+
+    Command toCommand(AotUse aot) {
         Path launcher = java != null ? java : Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> argv = new ArrayList<>();
         argv.add(NATIVE_ACCESS);
         argv.add(ADD_OPENS);
-        if (aotCache != null) {
-            argv.add((Files.isRegularFile(aotCache) ? "-XX:AOTCache=" : "-XX:AOTCacheOutput=") + aotCache);
+        switch (aot) {
+            case USE -> argv.add("-XX:AOTCache=" + aotCache);
+            case TRAIN -> argv.add("-XX:AOTCacheOutput=" + aotCache);
+            case NONE -> { }
         }
         argv.addAll(execArgv);
         if (jar != null) {

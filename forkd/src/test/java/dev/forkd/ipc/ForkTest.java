@@ -9,6 +9,8 @@ import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
 import dev.forkd.Stdio;
 import dev.forkd.fixture.IpcChild;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -184,5 +187,30 @@ class ForkTest {
         assertThat(in.poll(30, TimeUnit.SECONDS).get("echo").stringValue()).isEqualTo("ping");
         ch.send(Map.of("exit", 0));
         assertThat(child.waitFor().success()).isTrue();
+    }
+
+    @Test
+    void onlyOneChildAtATimeTrainsAnAotCacheFile(@TempDir Path dir) throws Exception {
+        Path cache = dir.resolve("child.aot");
+        // silent: the trainer reports at exit that a class path with directories cannot be cached
+        ForkOptions options = ForkOptions.of(IpcChild.class.getName(), "echo").aotCache(cache).silent(true);
+        ChildProcess trainer = ChildProcesses.fork(options);
+        ChildProcess other = ChildProcesses.fork(options);
+        try {
+            assertThat(cmdline(trainer)).contains("-XX:AOTCacheOutput=" + cache);
+            assertThat(cmdline(other)).noneMatch(a -> a.startsWith("-XX:AOTCache"));
+        } finally {
+            for (ChildProcess c : List.of(trainer, other)) {
+                c.channel().orElseThrow().send(Map.of("exit", 0));
+                c.waitFor();
+            }
+        }
+        Files.write(cache, new byte[] {1}); // as if the trainer had written it
+        assertThat(options.toCommand().args()).contains("-XX:AOTCache=" + cache);
+    }
+
+    private static List<String> cmdline(ChildProcess c) throws Exception {
+        byte[] raw = Files.readAllBytes(Path.of("/proc/" + c.pid() + "/cmdline"));
+        return List.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0"));
     }
 }
