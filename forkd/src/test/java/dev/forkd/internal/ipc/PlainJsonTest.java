@@ -104,5 +104,8 @@ class PlainJsonTest {
         for (int i = 0; i < PlainJson.MAX_DEPTH; i++) deep = List.of(deep);
         assertThat(PlainJson.encodeLine(deep)).isNotNull();
         assertThat(PlainJson.encodeLine(List.of(deep))).isNull();
+        assertThat(PlainJson.encodeLine(Map.of("s", "x".repeat(11)), 10)).isNull(); // long text goes to Jackson
+        assertThat(PlainJson.encodeLine(Map.of("x".repeat(11), 1), 10)).isNull();
+        assertThat(PlainJson.encodeLine(Map.of("s", "x".repeat(10)), 10)).isNotNull();
     }
 }
