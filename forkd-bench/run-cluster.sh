@@ -20,6 +20,7 @@
 #
 # Environment (all optional):
 #   ROUNDS=3  IMPLS="forkd-load-aware forkd-round-robin forkd-shared forkd-reuseport node"
+#             (also forkd-netty-<policy>: dev.forkd.bench.cluster.NettyHello, hello and close only)
 #   TESTS="hello close busy reload"  (also: quiet)  WARM_S=5 WARM_CLOSE_S=15 DURATION=10 BUSY_S=6 SUM_N=2000000000 NODE_SUM_N=6000000000
 #   RELOAD_S=20 RELOAD_AT=3
 #   PORT=3400 (a new port per server start)  LOG=forkd-bench/target/cluster.log  JAVA_HOME (JDK >= 25)
@@ -59,6 +60,10 @@ start_server() { # impl port -> sets server_pid, server_log
   server_log="$work/$impl.log"
   if [[ "$impl" == node ]]; then
     node "$here/node/cluster.js" "$p" 2 rr >"$server_log" 2>&1 &
+  elif [[ "$impl" == forkd-netty-* ]]; then
+    # hello-world on forkd-netty workers (one event-loop thread each) instead of the demo's Jetty
+    "$java" --enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp "$jar" \
+      dev.forkd.bench.cluster.NettyHello "$p" 2 "${impl#forkd-netty-}" 1 >"$server_log" 2>&1 &
   else
     "$java" -jar "$demo" cluster --port "$p" --workers 2 --policy "${impl#forkd-}" >"$server_log" 2>&1 &
   fi
@@ -99,6 +104,8 @@ run_tests() { # impl
   local impl="$1" out="$work/wrk.out"
   wrk -t2 -c50 -d"${WARM_S}s" "$(url)" >/dev/null
   for test in $TESTS; do
+    # NettyHello only answers / (no /sum, no SIGHUP reload)
+    if [[ "$impl" == forkd-netty-* && "$test" != hello && "$test" != close ]]; then continue; fi
     case "$test" in
       hello)
         wrk -t2 -c50 -d"${DURATION}s" "$(url)" >"$out"

@@ -3,6 +3,7 @@ package dev.forkd.cluster;
 import dev.forkd.SpawnException;
 import dev.forkd.internal.cluster.PrimaryCore;
 import dev.forkd.internal.cluster.WorkerRuntime;
+import dev.forkd.internal.ipc.HandleAdoption;
 import dev.forkd.ipc.Subscription;
 import java.util.Map;
 import java.util.Objects;
@@ -59,11 +60,14 @@ public final class Cluster {
      * Makes this JVM a cluster primary with these settings. (Unlike Node, a JVM may run several independent
      * clusters, e.g. one per application; each has its own workers and ports.)
      *
-     * @throws IllegalStateException in a worker
+     * @throws IllegalStateException in a worker, or when this JVM was started without
+     *     {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (the primary passes sockets to its workers)
      */
     public static Cluster setupPrimary(ClusterSettings settings) {
         Objects.requireNonNull(settings, "settings");
         if (isWorker()) throw new IllegalStateException("a cluster worker cannot be a primary");
+        // Fail here, not on the event loop at the first connection: every policy passes sockets to workers.
+        HandleAdoption.requireAccess();
         return new Cluster(new PrimaryCore(settings));
     }
 

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forkd.ChildProcess;
 import dev.forkd.ChildProcesses;
+import dev.forkd.Command;
+import dev.forkd.ExecOptions;
 import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
 import dev.forkd.Signal;
 import dev.forkd.fixture.ClusterPrimary;
+import dev.forkd.fixture.PrimaryWithoutFlag;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.util.ArrayList;
@@ -60,5 +63,15 @@ class PrimaryDeathTest {
         for (long pid : s.workers()) {
             assertThat(dev.forkd.ProcsAccess.awaitGone(pid)).as("worker " + pid + " gone").isTrue();
         }
+    }
+
+    @Test
+    void aPrimaryWithoutTheAddOpensFlagIsRefusedAtSetUpWithTheFix() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        var out = ChildProcesses.execFile(Command.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), PrimaryWithoutFlag.class.getName()), ExecOptions.defaults())
+                .get(60, TimeUnit.SECONDS);
+        assertThat(out.stdoutText()).startsWith("refused: ")
+                .contains("--add-opens java.base/sun.nio.ch=ALL-UNNAMED");
     }
 }

@@ -42,6 +42,14 @@ import java.nio.channels.spi.SelectorProvider;
 public final class HandleAdoption {
     private HandleAdoption() {}
 
+    /**
+     * Throws the same clear {@link IllegalStateException} as every other method here when this JVM does not open
+     * {@code sun.nio.ch} to forkd; for callers that will need it later (a cluster primary) and should fail at once.
+     */
+    public static void requireAccess() {
+        Reflection.get();
+    }
+
     /** A listening TCP (or AF_UNIX stream) socket as a {@link ServerSocketChannel}. */
     public static ServerSocketChannel serverSocket(int fd) throws IOException {
         Reflection r = Reflection.get();
