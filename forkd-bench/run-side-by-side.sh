@@ -9,6 +9,7 @@
 #                                                a few thousand spawns before C2 has compiled its hot path)
 #   CAPTURE_BYTES=268435456 CAPTURE_WARMUP=4 CAPTURE_COUNT=6
 #   SPAWNLOOP=path/to/spawnloop                  optional: also run the C ceiling (c/spawnloop.c) in spawn-true
+#   EXECLOOP=path/to/execloop                    optional: the C ceiling of execfile-echo (c/execloop.c)
 #   TRUE_PROGRAM=true                            the do-nothing child of spawn-true, e.g. target/exit0
 #                                                (c/exit0.c) to take the dynamic loader out of the picture
 #   CHILDREN=1000 SLEEP=2                        the threads scenario
@@ -53,7 +54,9 @@ args_for() { # scenario -> arguments after the implementation
 run_one() { # scenario impl
   local scenario="$1" impl="$2" args
   args="$(args_for "$scenario")"
-  if [[ "$impl" == c ]]; then
+  if [[ "$impl" == c && "$scenario" == execfile-echo ]]; then
+    "$EXECLOOP" "$WARMUP" "$COUNT" "$(type -P echo)" 2>/dev/null
+  elif [[ "$impl" == c ]]; then
     # posix_spawn does not search PATH: give the C loop the file's path (type -P skips the shell builtin).
     "$SPAWNLOOP" forkd "$WARMUP" "$COUNT" "$(type -P "$TRUE_PROGRAM")" 2>/dev/null
   elif [[ "$impl" == node ]]; then
@@ -75,6 +78,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   for scenario in $SCENARIOS; do
     impls=(forkd pb node)
     [[ "$scenario" == spawn-true && -n "${SPAWNLOOP:-}" ]] && impls+=(c)
+    [[ "$scenario" == execfile-echo && -n "${EXECLOOP:-}" ]] && impls+=(c)
     # Rotate the order every round so that no implementation always runs first (or right after another).
     for ((k = 0; k < ${#impls[@]}; k++)); do
       impl="${impls[$(((k + r) % ${#impls[@]}))]}"
