@@ -3,30 +3,7 @@
 // closefrom(3), empty signal mask, default dispositions), read both pipes to EOF, pidfd_open + waitid.
 //   cc -O2 -o target/execloop c/execloop.c && target/execloop 3000 2000   (from forkd-bench/)
 // Prints the same RESULT line format as the side-by-side runner.
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-extern char **environ;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 static void exec_echo(int devnull, const char *program) {
     char *argv[] = {"echo", "hello", NULL};
@@ -34,18 +11,12 @@ static void exec_echo(int devnull, const char *program) {
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) { perror("pipe2"); exit(1); }
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    sigset_t empty, full;
-    sigemptyset(&empty);
-    sigfillset(&full);
     posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
+    forkd_spawnattr(&attr);
     posix_spawn_file_actions_adddup2(&fa, devnull, 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err[1], 2);
     posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    posix_spawnattr_setsigmask(&attr, &empty);
-    posix_spawnattr_setsigdefault(&attr, &full);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
     int rc = posix_spawn(&pid, program, &fa, &attr, argv, environ);
     posix_spawnattr_destroy(&attr);

@@ -5,30 +5,7 @@
 // "forkd": what forkd's Spawner asks of glibc for Command.of("true") with fds 0-2 ignored: dup2 of /dev/null
 //          onto 0-2, closefrom(3), empty signal mask, every signal at its default; pidfd_open + waitid(P_PIDFD).
 // Prints the same RESULT line format as the side-by-side runner.
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-extern char **environ;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 static const char *program = "/usr/bin/true";
 
@@ -43,16 +20,10 @@ static void spawn_true(int forkd_like, int devnull) {
     }
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    sigset_t empty, full;
-    sigemptyset(&empty);
-    sigfillset(&full);
     posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
+    forkd_spawnattr(&attr);
     for (int i = 0; i < 3; i++) posix_spawn_file_actions_adddup2(&fa, devnull, i);
     posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    posix_spawnattr_setsigmask(&attr, &empty);
-    posix_spawnattr_setsigdefault(&attr, &full);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     rc = posix_spawn(&pid, program, &fa, &attr, argv, environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
