@@ -92,6 +92,18 @@ class InteropTest {
     }
 
     @Test
+    void nodeParentPassesASocketWhileTheForkdChildsChannelIsStillAttaching() throws Exception {
+        // "stream 2": the child's first two messages go out before forkd's event loop runs in it, while the
+        // socket Node sends at once waits in the kernel (fd included) for the channel's first recvmsg.
+        assumeTrue(nodeAvailable, "node is not installed: Node interop skipped");
+        Output out = ChildProcesses.execFileSync(Command.of("node", script("node-parent.js").toString(),
+                javaPath(), System.getProperty("java.class.path"), "socket", "stream", "2"),
+                dev.forkd.ExecOptions.defaults());
+        assertThat(out.stdoutText()).contains("OK socket").contains("child got handle: \"take this socket\"")
+                .contains("connections 0").contains("server closed");
+    }
+
+    @Test
     void forkdParentPassesAListeningServerToANodeChildThatServesHttp() throws Exception {
         ChildProcess node = nodeChild();
         Channel ch = node.channel().orElseThrow();

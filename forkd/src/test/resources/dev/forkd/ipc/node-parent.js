@@ -1,10 +1,12 @@
-// A Node parent driving a forkd child: node node-parent.js <java> <classpath> <mode>
+// A Node parent driving a forkd child: node node-parent.js <java> <classpath> <mode> [child args...]
 // mode "echo": round-trips messages; mode "socket": accepts a TCP connection and passes it to the child.
+// The child is dev.forkd.fixture.IpcChild with the given arguments (default: echo).
 const { spawn } = require('child_process');
 const net = require('net');
-const [java, cp, mode] = process.argv.slice(2);
+const [java, cp, mode, ...childArgs] = process.argv.slice(2);
 const child = spawn(java, ['--enable-native-access=ALL-UNNAMED', '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
-  '-cp', cp, 'dev.forkd.fixture.IpcChild', 'echo'], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+  '-cp', cp, 'dev.forkd.fixture.IpcChild', ...(childArgs.length ? childArgs : ['echo'])],
+  { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
 const fail = (why) => { console.log('FAIL ' + why); child.kill('SIGKILL'); process.exit(1); };
 setTimeout(() => fail('timeout'), 30000).unref();
 
