@@ -109,9 +109,10 @@ final class EarlyChannel implements Channel {
                 lock.unlock();
             }
             attached.complete(real);
-        } catch (PosixException | RuntimeException | Error e) {
+        } catch (Throwable e) { // whatever it is, nobody may wait for the attachment forever
             attached.completeExceptionally(new IllegalStateException(
                     "cannot open the IPC channel to the parent: " + e.getMessage(), e));
+            if (e instanceof VirtualMachineError fatal) throw fatal;
         }
     }
 
