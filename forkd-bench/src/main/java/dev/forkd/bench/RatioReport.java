@@ -1,14 +1,10 @@
 package dev.forkd.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Summarises an IPC or cluster side-by-side log ({@code run-ipc.sh}, {@code run-cluster.sh}): {@code ROUND <n>}
@@ -47,19 +43,9 @@ public final class RatioReport {
             System.err.println("usage: RatioReport <log file>");
             System.exit(2);
         }
-        // "scenario metric" -> impl -> round -> value
-        Map<String, Map<String, Map<Integer, Double>>> data = new LinkedHashMap<>();
-        Map<String, String> units = new LinkedHashMap<>();
-        int round = 0;
-        for (String line : Files.readAllLines(Path.of(args[0]))) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length == 2 && f[0].equals("ROUND")) round = Integer.parseInt(f[1]);
-            if (f.length != 6 || !f[0].equals("RESULT")) continue;
-            String key = f[1] + " " + f[3];
-            data.computeIfAbsent(key, k -> new LinkedHashMap<>()).computeIfAbsent(f[2], k -> new TreeMap<>())
-                    .put(round, Double.parseDouble(f[4]));
-            units.put(key, f[5]);
-        }
+        Stats.Results results = Stats.Results.read(Path.of(args[0]));
+        Map<String, Map<String, Map<Integer, Double>>> data = results.data(); // "scenario metric" -> impl -> round -> value
+        Map<String, String> units = results.units();
 
         System.out.println("| scenario | metric | unit | implementation | median (per-round range) | / Node (per-round range) | target | met |");
         System.out.println("|---|---|---|---|---|---|---|---|");

@@ -1,14 +1,10 @@
 package dev.forkd.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Summarises a side-by-side log: {@code ROUND <n>} lines followed by {@code RESULT <scenario> <impl> <metric>
@@ -35,20 +31,9 @@ public final class Report {
             System.err.println("usage: Report <side-by-side log>");
             System.exit(2);
         }
-        // key "scenario metric" -> impl -> round -> value
-        Map<String, Map<String, Map<Integer, Double>>> data = new LinkedHashMap<>();
-        Map<String, String> units = new LinkedHashMap<>();
-        int round = 0;
-        for (String line : Files.readAllLines(Path.of(args[0]))) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length == 2 && f[0].equals("ROUND")) round = Integer.parseInt(f[1]);
-            if (f.length != 6 || !f[0].equals("RESULT")) continue;
-            String key = f[1] + " " + f[3];
-            data.computeIfAbsent(key, k -> new LinkedHashMap<>())
-                    .computeIfAbsent(f[2], k -> new TreeMap<>())
-                    .put(round, Double.parseDouble(f[4]));
-            units.put(key, f[5]);
-        }
+        Stats.Results results = Stats.Results.read(Path.of(args[0]));
+        Map<String, Map<String, Map<Integer, Double>>> data = results.data(); // "scenario metric" -> impl -> round -> value
+        Map<String, String> units = results.units();
 
         System.out.println("| scenario | unit | forkd | ProcessBuilder | Node | forkd/PB | forkd/Node | target | met |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");

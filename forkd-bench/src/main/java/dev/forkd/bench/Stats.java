@@ -54,4 +54,24 @@ final class Stats {
         if (d == Math.rint(d) && Math.abs(d) < 1e9) return Long.toString((long) d);
         return String.format(Locale.ROOT, Math.abs(d) >= 100 ? "%.0f" : Math.abs(d) >= 10 ? "%.1f" : "%.2f", d);
     }
+
+    /** The RESULT lines of a runner's log: "scenario metric" -> implementation -> round -> value, and units. */
+    record Results(Map<String, Map<String, Map<Integer, Double>>> data, Map<String, String> units) {
+        static Results read(java.nio.file.Path log) throws java.io.IOException {
+            Map<String, Map<String, Map<Integer, Double>>> data = new java.util.LinkedHashMap<>();
+            Map<String, String> units = new java.util.LinkedHashMap<>();
+            int round = 0;
+            for (String line : java.nio.file.Files.readAllLines(log)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length == 2 && f[0].equals("ROUND")) round = Integer.parseInt(f[1]);
+                if (f.length != 6 || !f[0].equals("RESULT")) continue;
+                String key = f[1] + " " + f[3];
+                data.computeIfAbsent(key, k -> new java.util.LinkedHashMap<>())
+                        .computeIfAbsent(f[2], k -> new java.util.TreeMap<>())
+                        .put(round, Double.parseDouble(f[4]));
+                units.put(key, f[5]);
+            }
+            return new Results(data, units);
+        }
+    }
 }
