@@ -29,6 +29,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 jar="$here/target/forkd-bench.jar"
+netty_jar="$here/target/forkd-bench-netty.jar" # forkd-bench.jar plus Netty, for NettyHello
 demo="$root/forkd-examples/target/forkd-examples.jar"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 for f in "$jar" "$demo"; do
@@ -62,7 +63,7 @@ start_server() { # impl port -> sets server_pid, server_log
     node "$here/node/cluster.js" "$p" 2 rr >"$server_log" 2>&1 &
   elif [[ "$impl" == forkd-netty-* ]]; then
     # hello-world on forkd-netty workers (one event-loop thread each) instead of the demo's Jetty
-    "$java" --enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp "$jar" \
+    "$java" --enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp "$netty_jar" \
       dev.forkd.bench.cluster.NettyHello "$p" 2 "${impl#forkd-netty-}" 1 >"$server_log" 2>&1 &
   else
     "$java" -jar "$demo" cluster --port "$p" --workers 2 --policy "${impl#forkd-}" >"$server_log" 2>&1 &

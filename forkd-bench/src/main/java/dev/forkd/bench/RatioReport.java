@@ -54,8 +54,7 @@ public final class RatioReport {
             Target target = TARGETS.stream().filter(t -> t.scenario.equals(sm[0]) && t.metric.equals(sm[1]))
                     .findFirst().orElse(null);
             List<String> impls = new ArrayList<>(byImpl.keySet());
-            impls.remove("node");
-            impls.add("node");
+            if (impls.remove("node")) impls.add("node"); // last, when it ran
             for (String impl : impls) {
                 Map<Integer, Double> v = byImpl.get(impl);
                 Stats.Ratio r = impl.equals("node") ? null : Stats.ratio(v, byImpl.get("node"));
