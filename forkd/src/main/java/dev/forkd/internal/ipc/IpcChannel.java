@@ -93,10 +93,15 @@ public final class IpcChannel implements Channel {
     private boolean writeWanted;
 
     /** recvmsg's structs: loop thread only. */
-    private final FdPassing.MsgStructs recvStructs = new FdPassing.MsgStructs(Arena.ofAuto());
-    /** Messages without fds are copied here and written together: one syscall for a burst. Guarded by lock. */
-    private final MemorySegment sendBuffer = Arena.ofAuto().allocate(SEND_BUFFER, 8);
-    private final FdPassing.MsgStructs sendStructs = new FdPassing.MsgStructs(Arena.ofAuto());
+    private final Arena structsArena = Arena.ofAuto();
+    private final FdPassing.MsgStructs recvStructs = new FdPassing.MsgStructs(structsArena);
+    /**
+     * Messages without fds are copied here and written together: one syscall for a burst. Grows on demand
+     * up to {@link #SEND_BUFFER} (a channel's set-up is part of every fork; 256 KiB zeroed at once cost
+     * ~0.1 ms there). Guarded by lock.
+     */
+    private MemorySegment sendBuffer = MemorySegment.NULL;
+    private final FdPassing.MsgStructs sendStructs = new FdPassing.MsgStructs(structsArena);
     private static final int SEND_BUFFER = 256 * 1024;
 
     // guarded by lock
@@ -521,8 +526,12 @@ public final class IpcChannel implements Channel {
                 int n;
                 boolean withFd = head.off == 0 && head.fd != null;
                 try {
-                    n = withFd ? FdPassing.send(fd.value(), head.bytes, 0, head.bytes.length, head.fd.number())
-                            : FdPassing.sendPlain(fd.value(), sendBuffer, gather(), sendStructs);
+                    if (withFd) {
+                        n = FdPassing.send(fd.value(), head.bytes, 0, head.bytes.length, head.fd.number());
+                    } else {
+                        int len = gather(); // first: it may replace the buffer
+                        n = FdPassing.sendPlain(fd.value(), sendBuffer, len, sendStructs);
+                    }
                 } catch (PosixException e) {
                     // EPIPE/ECONNRESET: the peer is gone; the reader will see it too. Close from the loop.
                     LOG.log(System.Logger.Level.DEBUG, "IPC send to " + peer + " failed: " + e.getMessage());
@@ -557,18 +566,28 @@ public final class IpcChannel implements Channel {
         if (written != null) complete(written);
     }
 
+    /** Sizes the send buffer for what is queued: powers of two from 4 KiB to SEND_BUFFER. Lock held. */
+    private void ensureSendBuffer() {
+        if (sendBuffer.byteSize() == SEND_BUFFER) return;
+        long queued = Math.min(queuedBytes, SEND_BUFFER);
+        if (sendBuffer.byteSize() >= queued && sendBuffer.byteSize() > 0) return;
+        long size = Math.max(4096, Long.highestOneBit(Math.max(1, queued - 1)) << 1);
+        sendBuffer = Arena.ofAuto().allocate(Math.min(size, SEND_BUFFER), 8);
+    }
+
     /**
      * Copies the head's unwritten bytes and the fd-less messages after it (stopping at a handle, or at a user
      * message while an ACK is awaited) into the send buffer; returns the byte count. Called with the lock held.
      */
     private int gather() {
+        ensureSendBuffer();
         int total = 0;
         for (Outgoing o : queue) {
             if (total > 0 && ((o.fd != null && o.off == 0) || (gated() && !o.control))) break;
-            int take = Math.min(o.bytes.length - o.off, SEND_BUFFER - total);
+            int take = (int) Math.min(o.bytes.length - o.off, sendBuffer.byteSize() - total);
             MemorySegment.copy(o.bytes, o.off, sendBuffer, ValueLayout.JAVA_BYTE, total, take);
             total += take;
-            if (total == SEND_BUFFER || o.fd != null) break; // nothing follows a handle before its ACK
+            if (total == sendBuffer.byteSize() || o.fd != null) break; // nothing follows a handle before its ACK
         }
         return total;
     }

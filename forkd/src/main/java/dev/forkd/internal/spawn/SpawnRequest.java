@@ -45,15 +45,25 @@ public record SpawnRequest(String program, String path, List<String> argv, List<
         for (String a : argv) checkNul("argument", a);
         Map<String, String> envMap = command.environment();
         List<Slot> slots = StdioPlan.plan(command.stdio(), mode, hasInput);
+        List<String> env = null;
         for (int i = 0; i < slots.size(); i++) {
             if (slots.get(i) instanceof Slot.Ipc) {
                 // What Node's child runtime (and Channel.parent()) looks for.
-                envMap = new LinkedHashMap<>(envMap);
-                envMap.put(ParentChannel.FD_VARIABLE, Integer.toString(i));
-                envMap.put(ParentChannel.MODE_VARIABLE, "json");
+                if (envMap == Parent.MAP) {
+                    // Every fork: the parent's encoded environment plus two (it never holds them: see Command).
+                    List<String> withChannel = new ArrayList<>(Parent.STRINGS.size() + 2);
+                    withChannel.addAll(Parent.STRINGS);
+                    withChannel.add(ParentChannel.FD_VARIABLE + "=" + i);
+                    withChannel.add(ParentChannel.MODE_VARIABLE + "=json");
+                    env = List.copyOf(withChannel);
+                } else {
+                    envMap = new LinkedHashMap<>(envMap);
+                    envMap.put(ParentChannel.FD_VARIABLE, Integer.toString(i));
+                    envMap.put(ParentChannel.MODE_VARIABLE, "json");
+                }
             }
         }
-        List<String> env = encode(envMap);
+        if (env == null) env = encode(envMap);
         Path cwd = command.cwd().orElse(null);
         if (cwd != null) checkNul("cwd", cwd.toString());
         String path = envMap.getOrDefault("PATH", DEFAULT_PATH);
