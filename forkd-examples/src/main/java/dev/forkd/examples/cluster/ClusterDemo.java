@@ -119,7 +119,11 @@ public final class ClusterDemo {
     /** SIGHUP through the JDK's signal API (jdk.unsupported); skipped quietly where it is unavailable. */
     private static void onSighup(Runnable action) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofVirtual().start(action));
+            var previous = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofVirtual().start(action));
+            if (previous == sun.misc.SignalHandler.SIG_IGN) {
+                // The JVM keeps an inherited SIG_IGN (nohup does that) and never calls the handler.
+                System.out.println("note: this process ignores SIGHUP (started with nohup?), so SIGHUP will not reload");
+            }
         } catch (Throwable unavailable) {
             // reload stays available through the API
         }
