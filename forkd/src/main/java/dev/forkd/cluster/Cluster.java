@@ -112,8 +112,9 @@ public final class Cluster {
 
     /**
      * Replaces every worker, one at a time: fork a new one, wait until it listens, stop routing to the old
-     * one, let it drain and exit (killed after the shutdown grace). A replacement that dies or does not listen
-     * within the ready timeout aborts the reload and the remaining old workers keep serving.
+     * one, let it drain and exit (killed after the shutdown grace) while the next replacement starts. A
+     * replacement that dies or does not listen within the ready timeout aborts the reload and the remaining old
+     * workers keep serving. The result comes once every replaced worker has exited.
      */
     public CompletableFuture<ReloadResult> reload() {
         return core.reload();

@@ -368,6 +368,22 @@ public final class PrimaryCore {
 
     private ReloadResult doReload() {
         List<ReloadResult.Replacement> replaced = new ArrayList<>();
+        // Old workers drain while the next replacement starts; the reload completes when all have exited.
+        List<CompletableFuture<ExitStatus>> draining = new ArrayList<>();
+        try {
+            return replaceAll(replaced, draining);
+        } finally {
+            for (CompletableFuture<ExitStatus> d : draining) {
+                try {
+                    d.get(settings.shutdownGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.WARNING, "a replaced worker did not stop cleanly: " + e);
+                }
+            }
+        }
+    }
+
+    private ReloadResult replaceAll(List<ReloadResult.Replacement> replaced, List<CompletableFuture<ExitStatus>> draining) {
         for (WorkerHandle old : List.copyOf(workers.values())) {
             if (old.dead || old.exitedAfterDisconnect) continue;
             WorkerHandle fresh;
@@ -393,11 +409,7 @@ public final class PrimaryCore {
                         + old.id + " failed: " + why + "; the old workers keep serving"));
             }
             old.draining = true; // no new connections from here on
-            try {
-                disconnect(old).get(settings.shutdownGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, "worker " + old.id + " did not stop cleanly: " + e);
-            }
+            draining.add(disconnect(old));
             replaced.add(new ReloadResult.Replacement(old.id, fresh.id));
         }
         return new ReloadResult(replaced, Optional.empty());
