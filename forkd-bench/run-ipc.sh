@@ -6,9 +6,10 @@
 # Environment (all optional):
 #   ROUNDS=5
 #   SCENARIOS="p2c-small c2p-small rtt p2c-1mib c2p-1mib first"
-#   SMALL_WARMUP=50000 SMALL_COUNT=200000 SMALL_SIZE=16      one-way small messages {"seq":i,"msg":16 × "x"}
+#   SMALL_WARMUP=2000000 SMALL_COUNT=2000000 SMALL_SIZE=16   one-way small messages {"seq":i,"msg":16 × "x"}
+#                                                         (a JVM needs ~1-2 M messages before the JIT is done)
 #   BIG_WARMUP=30 BIG_COUNT=100 BIG_SIZE=1048576             one-way 1 MiB messages
-#   RTT_WARMUP=5000 RTT_COUNT=20000                          sequential ping/pong
+#   RTT_WARMUP=50000 RTT_COUNT=50000                         sequential ping/pong
 #   FIRST_COUNT=10                                           forks per fork→first-message measurement (+1 warm-up)
 #   FIRST_VARIANTS="default c1 aot aot-c1 bare"              forkd child flags (bare: a JVM printing to stdout)
 #   LOG=forkd-bench/target/ipc.log                           raw RESULT lines with ROUND markers (overwritten)
@@ -25,9 +26,9 @@ command -v node >/dev/null || { echo "node not found on PATH" >&2; exit 1; }
 
 ROUNDS="${ROUNDS:-5}"
 SCENARIOS="${SCENARIOS:-p2c-small c2p-small rtt p2c-1mib c2p-1mib first}"
-SMALL_WARMUP="${SMALL_WARMUP:-50000}" SMALL_COUNT="${SMALL_COUNT:-200000}" SMALL_SIZE="${SMALL_SIZE:-16}"
+SMALL_WARMUP="${SMALL_WARMUP:-2000000}" SMALL_COUNT="${SMALL_COUNT:-2000000}" SMALL_SIZE="${SMALL_SIZE:-16}"
 BIG_WARMUP="${BIG_WARMUP:-30}" BIG_COUNT="${BIG_COUNT:-100}" BIG_SIZE="${BIG_SIZE:-1048576}"
-RTT_WARMUP="${RTT_WARMUP:-5000}" RTT_COUNT="${RTT_COUNT:-20000}"
+RTT_WARMUP="${RTT_WARMUP:-50000}" RTT_COUNT="${RTT_COUNT:-50000}"
 FIRST_COUNT="${FIRST_COUNT:-10}"
 FIRST_VARIANTS="${FIRST_VARIANTS:-default c1 aot aot-c1 bare}"
 LOG="${LOG:-$here/target/ipc.log}"
