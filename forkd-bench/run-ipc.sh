@@ -56,8 +56,10 @@ run_one() { # scenario impl
       node "$here/node/ipc.js" first "$FIRST_COUNT"
     else
       # The AOT variants train their cache in the first (discarded) fork of round 1 (the files are removed below).
+      # The JDK reports the cache's creation on both streams (with this machine's paths): keep it out of the log.
       "${jvm[@]}" first "$impl" "$FIRST_COUNT" "$aot_dir" 2> >(grep -v -e '^Temporary AOT' -e '^Launching child' \
-        -e '^Reading AOT' -e '^AOTCache creation' -e '^Removed temporary' -e '^Picked up JAVA_TOOL' >&2)
+        -e '^Reading AOT' -e '^AOTCache creation' -e '^Removed temporary' -e '^Picked up JAVA_TOOL' >&2) \
+        | grep -v -e '^Temporary AOT' -e '^Launching child' -e '^Reading AOT' -e '^AOTCache creation' -e '^Removed temporary'
     fi
   elif [[ "$impl" == node ]]; then
     # shellcheck disable=SC2046
