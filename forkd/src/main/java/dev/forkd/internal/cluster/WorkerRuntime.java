@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -40,7 +41,12 @@ public final class WorkerRuntime implements WorkerContext {
     private record Reply(JsonNode message, Optional<Handle> handle) {}
 
     private final int id;
-    private final IpcChannel channel;
+    /**
+     * The channel to the primary, once attached to forkd's event loop and announced ("online"). Attaching runs
+     * in the background from the first {@link #get()}, so that it overlaps the server's start-up (Jetty's takes
+     * ~0.3 s of class loading here); {@link #listen} and the like wait for it.
+     */
+    private final CompletableFuture<IpcChannel> channel;
     /** The same channel as {@link Channel#parent()} returns it (sends before the loop is up). */
     private final Channel userChannel;
     private final AtomicLong seq = new AtomicLong();
@@ -50,38 +56,52 @@ public final class WorkerRuntime implements WorkerContext {
     private final AtomicInteger busy = new AtomicInteger();
     private volatile boolean stopping;
 
-    private WorkerRuntime(int id, IpcChannel channel, Channel userChannel) {
+    private WorkerRuntime(int id, CompletableFuture<IpcChannel> attaching, Channel userChannel) {
         this.id = id;
-        this.channel = channel;
         this.userChannel = userChannel;
+        this.channel = attaching.thenApply(this::start); // last: start may run right here if already attached
     }
 
     /** The worker context when this JVM is a cluster worker; started on first call. */
     public static synchronized Optional<WorkerContext> get() {
         if (instance != null) return instance;
         String idText = System.getenv(Protocol.WORKER_ID_VARIABLE);
-        Optional<IpcChannel> ch = idText == null ? Optional.empty() : ParentChannel.attached();
+        Optional<CompletableFuture<IpcChannel>> ch = idText == null ? Optional.empty() : ParentChannel.attaching();
         if (ch.isEmpty()) {
             instance = Optional.empty();
             return instance;
         }
-        WorkerRuntime rt = new WorkerRuntime(Integer.parseInt(idText.trim()), ch.get(), Channel.parent().orElseThrow());
-        rt.start();
-        instance = Optional.of(rt);
+        instance = Optional.of(new WorkerRuntime(Integer.parseInt(idText.trim()), ch.get(), Channel.parent().orElseThrow()));
         return instance;
     }
 
-    private void start() {
-        channel.onInternalMessage(this::onInternal);
-        channel.onDisconnect().thenRun(this::onChannelClosed);
+    /** Runs once the channel is attached, before anyone else may use it. */
+    private IpcChannel start(IpcChannel ch) {
+        ch.onInternalMessage(this::onInternal);
+        ch.onDisconnect().thenRun(this::onChannelClosed);
         // "forkd": this worker's channel accepts pipelined handles (Node's primary ignores the field).
-        send(Protocol.message("online").put("forkd", 1));
+        send(ch, Protocol.message("online").put("forkd", 1));
+        return ch;
+    }
+
+    /** The attached channel; waits for the attachment and rethrows its failure. */
+    private IpcChannel ipc() {
+        try {
+            return channel.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw e;
+        }
     }
 
     private long send(ObjectNode m) {
+        return send(ipc(), m);
+    }
+
+    private long send(IpcChannel ch, ObjectNode m) {
         long s = seq.getAndIncrement();
         m.put("seq", s);
-        channel.sendInternal(m);
+        ch.sendInternal(m);
         return s;
     }
 
@@ -112,7 +132,7 @@ public final class WorkerRuntime implements WorkerContext {
         q.put("seq", s);
         CompletableFuture<Reply> pending = new CompletableFuture<>();
         replies.put(s, pending);
-        channel.sendInternal(q);
+        ipc().sendInternal(q);
         Reply reply;
         try {
             reply = pending.get(30, TimeUnit.SECONDS);
@@ -233,7 +253,7 @@ public final class WorkerRuntime implements WorkerContext {
             }
         }
         for (ClusterServerImpl s : List.copyOf(servers.values())) closeQuietly(s);
-        channel.disconnect();
+        ipc().disconnect();
         System.exit(0);
     }
 

@@ -76,6 +76,12 @@ final class EarlyChannel implements Channel {
         }
     }
 
+    /** Starts attaching if nobody has; completes with the attached channel, or fails as {@link #attach()} throws. */
+    CompletableFuture<IpcChannel> attachAsync() {
+        startAttach();
+        return attached.copy();
+    }
+
     private void startAttach() {
         lock.lock();
         try {

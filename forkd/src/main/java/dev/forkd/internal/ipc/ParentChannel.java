@@ -2,6 +2,7 @@ package dev.forkd.internal.ipc;
 
 import dev.forkd.ipc.Channel;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The channel to this process's parent, from {@code NODE_CHANNEL_FD} (set by forkd's fork and by Node's
@@ -44,5 +45,10 @@ public final class ParentChannel {
      */
     public static Optional<IpcChannel> attached() {
         return get().map(c -> ((EarlyChannel) c).attach());
+    }
+
+    /** {@link #attached()} without waiting: attaching starts now (if it has not) on a background thread. */
+    public static Optional<CompletableFuture<IpcChannel>> attaching() {
+        return get().map(c -> ((EarlyChannel) c).attachAsync());
     }
 }
