@@ -9,12 +9,8 @@ import dev.forkd.ipc.ChannelClosedException;
 import dev.forkd.ipc.Message;
 import dev.forkd.ipc.SendOptions;
 import dev.forkd.ipc.Subscription;
-import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.channels.SelectableChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -198,18 +194,9 @@ final class EarlyChannel implements Channel {
      */
     private static FileOutputStream blockingStream(int fd) {
         try {
-            // Method handles, not Method.invoke: a JVM's first reflective call costs ~10 ms of generated code.
-            Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil");
-            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(ioUtil, MethodHandles.lookup());
-            MethodHandle newFd = lookup.findStatic(ioUtil, "newFD", MethodType.methodType(FileDescriptor.class, int.class));
-            MethodHandle configureBlocking = lookup.findStatic(ioUtil, "configureBlocking",
-                    MethodType.methodType(void.class, FileDescriptor.class, boolean.class));
-            FileDescriptor jfd = (FileDescriptor) newFd.invokeExact(fd);
-            configureBlocking.invokeExact(jfd, true);
             // No cleaner is registered for a FileDescriptor made this way: dropping the stream never closes fd.
-            return new FileOutputStream(jfd);
-        } catch (Throwable e) { // IllegalAccessException without the flag; IOException from fcntl
-            if (e instanceof Error err && !(e instanceof LinkageError)) throw err;
+            return new FileOutputStream(HandleAdoption.blockingFd(fd));
+        } catch (IllegalStateException | IOException e) { // without the flag; fcntl failing
             log().log(System.Logger.Level.DEBUG, "IPC channel to parent: no early path (" + e + ")");
             return null;
         }

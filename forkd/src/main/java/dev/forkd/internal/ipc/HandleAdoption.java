@@ -4,6 +4,9 @@ import dev.forkd.internal.posix.PosixException;
 import dev.forkd.internal.posix.Sockets;
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.InvocationTargetException;
@@ -48,6 +51,24 @@ public final class HandleAdoption {
      */
     public static void requireAccess() {
         Reflection.get();
+    }
+
+    /**
+     * A JDK {@link FileDescriptor} for {@code fd}, switched to blocking mode: for plain blocking I/O on a
+     * socket the caller keeps owning (no cleaner closes it). {@link IllegalStateException} as everywhere here
+     * without the flag; {@link IOException} if fcntl fails.
+     */
+    public static FileDescriptor blockingFd(int fd) throws IOException {
+        FdHandles h = FdHandles.get();
+        FileDescriptor jfd = h.newFd(fd);
+        try {
+            h.configureBlocking.invokeExact(jfd, true);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("sun.nio.ch.IOUtil.configureBlocking failed", e);
+        }
+        return jfd;
     }
 
     /** A listening TCP (or AF_UNIX stream) socket as a {@link ServerSocketChannel}. */
@@ -142,7 +163,6 @@ public final class HandleAdoption {
 
     /** The reflective handles, looked up once; or the one actionable error if the package is closed. */
     private static final class Reflection {
-        final Method newFd;
         final Constructor<?> serverSocket;
         final Constructor<?> socket;
         final Constructor<?> datagram;
@@ -152,8 +172,6 @@ public final class HandleAdoption {
         private static final Object INSTANCE = load();
 
         private Reflection() throws ReflectiveOperationException {
-            Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil");
-            newFd = accessible(ioUtil.getMethod("newFD", int.class));
             serverSocket = accessible(Class.forName("sun.nio.ch.ServerSocketChannelImpl").getDeclaredConstructor(
                     SelectorProvider.class, ProtocolFamily.class, FileDescriptor.class, boolean.class));
             socket = accessible(Class.forName("sun.nio.ch.SocketChannelImpl").getDeclaredConstructor(
@@ -170,24 +188,12 @@ public final class HandleAdoption {
             } catch (InaccessibleObjectException e) {
                 return new IllegalStateException(missingFlagMessage(), e);
             } catch (ReflectiveOperationException | RuntimeException e) {
-                return new IllegalStateException("forkd cannot adopt passed sockets on this JDK ("
-                        + Runtime.version() + "): sun.nio.ch does not have the internals forkd needs: " + e, e);
+                return internalsMissing(e);
             }
         }
 
         static Reflection get() {
-            if (INSTANCE instanceof Reflection r) return r;
-            IllegalStateException cause = (IllegalStateException) INSTANCE;
-            // A fresh exception per call, so that each has the caller's stack trace.
-            throw new IllegalStateException(cause.getMessage(), cause.getCause());
-        }
-
-        private static String missingFlagMessage() {
-            Module self = HandleAdoption.class.getModule();
-            String target = self.isNamed() ? self.getName() : "ALL-UNNAMED";
-            return "forkd needs access to the JDK's socket internals to send or receive sockets over IPC: start the JVM with "
-                    + "--add-opens java.base/sun.nio.ch=" + target
-                    + " (for java -jar, put 'Add-Opens: java.base/sun.nio.ch' in the jar's manifest instead)";
+            return loaded(INSTANCE, Reflection.class);
         }
 
         private static <T extends java.lang.reflect.AccessibleObject> T accessible(T member) {
@@ -196,11 +202,7 @@ public final class HandleAdoption {
         }
 
         FileDescriptor newFd(int fd) {
-            try {
-                return (FileDescriptor) newFd.invoke(null, fd);
-            } catch (IllegalAccessException | InvocationTargetException e) {
-                throw new IllegalStateException("sun.nio.ch.IOUtil.newFD failed", e);
-            }
+            return FdHandles.get().newFd(fd);
         }
 
         Object construct(Constructor<?> c, Object... args) throws IOException {
@@ -214,5 +216,67 @@ public final class HandleAdoption {
                 throw new IllegalStateException(c.getDeclaringClass().getName() + " constructor failed", e);
             }
         }
+    }
+
+    /**
+     * {@code IOUtil.newFD} and {@code configureBlocking} as method handles, apart from {@link Reflection}: a
+     * forked child's first message needs only these (EarlyChannel), and looking up the channel constructors
+     * too cost it ~3 ms of start-up. Method handles because a JVM's first {@code Method.invoke} costs ~10 ms.
+     */
+    private static final class FdHandles {
+        final MethodHandle newFd;
+        final MethodHandle configureBlocking;
+
+        private static final Object INSTANCE = load();
+
+        private FdHandles() throws ReflectiveOperationException {
+            Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil");
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(ioUtil, MethodHandles.lookup());
+            newFd = lookup.findStatic(ioUtil, "newFD", MethodType.methodType(FileDescriptor.class, int.class));
+            configureBlocking = lookup.findStatic(ioUtil, "configureBlocking",
+                    MethodType.methodType(void.class, FileDescriptor.class, boolean.class));
+        }
+
+        private static Object load() {
+            try {
+                return new FdHandles();
+            } catch (IllegalAccessException e) { // privateLookupIn: the package is not open to forkd
+                return new IllegalStateException(missingFlagMessage(), e);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return internalsMissing(e);
+            }
+        }
+
+        static FdHandles get() {
+            return loaded(INSTANCE, FdHandles.class);
+        }
+
+        FileDescriptor newFd(int fd) {
+            try {
+                return (FileDescriptor) newFd.invokeExact(fd);
+            } catch (Throwable e) {
+                throw new IllegalStateException("sun.nio.ch.IOUtil.newFD failed", e);
+            }
+        }
+    }
+
+    /** The looked-up instance, or a fresh copy of the load error, so that each has the caller's stack trace. */
+    private static <T> T loaded(Object instance, Class<T> type) {
+        if (type.isInstance(instance)) return type.cast(instance);
+        IllegalStateException cause = (IllegalStateException) instance;
+        throw new IllegalStateException(cause.getMessage(), cause.getCause());
+    }
+
+    private static IllegalStateException internalsMissing(Exception e) {
+        return new IllegalStateException("forkd cannot adopt passed sockets on this JDK (" + Runtime.version()
+                + "): sun.nio.ch does not have the internals forkd needs: " + e, e);
+    }
+
+    private static String missingFlagMessage() {
+        Module self = HandleAdoption.class.getModule();
+        String target = self.isNamed() ? self.getName() : "ALL-UNNAMED";
+        return "forkd needs access to the JDK's socket internals to send or receive sockets over IPC: start the JVM with "
+                + "--add-opens java.base/sun.nio.ch=" + target
+                + " (for java -jar, put 'Add-Opens: java.base/sun.nio.ch' in the jar's manifest instead)";
     }
 }
