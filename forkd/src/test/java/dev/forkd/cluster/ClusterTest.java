@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -152,7 +153,7 @@ class ClusterTest {
         assertThat(port2).as("port 0 gives all workers one port").isEqualTo(port1);
         Set<String> pids = new HashSet<>();
         for (Worker w : c.workers().values()) pids.add(Long.toString(w.process().pid()));
-        Set<String> served = new HashSet<>();
+        Set<String> served = ConcurrentHashMap.newKeySet(); // four threads add to it
         for (int i = 0; i < 200 && served.size() < 2; i++) {
             // Parallel requests so that SHARED and REUSEPORT, where the kernel picks, also reach both.
             List<Thread> ts = new ArrayList<>();
