@@ -11,9 +11,15 @@ import java.util.function.Consumer;
  * {@code \n} per message over an AF_UNIX socket, handles passed with SCM_RIGHTS. A forkd parent can drive a
  * Node child ({@code process.send}, {@code process.on('message')}) and a Node parent can drive a forkd child.
  *
- * <p><b>Ordering.</b> Messages arrive in the order they were sent; listeners are called one message at a time,
- * on a virtual thread, never on forkd's event loop. Messages that arrive before the first listener is added
- * are kept and delivered to it, as in Node.
+ * <p><b>Ordering.</b> Messages arrive in the order they were sent; listeners are called one message at a time.
+ * Messages that arrive before the first listener is added are kept and delivered to it, as in Node.
+ *
+ * <p><b>Threads.</b> Listeners may block. forkd first calls them on the thread that read the message (its
+ * event-loop thread, after the current batch of reads), which saves the thread hand-offs that dominate a round
+ * trip. A watchdog sees a listener that blocks or runs for more than about 10 ms there: the event loop moves
+ * to a new thread at once, so other channels and children wait at most that long, and that channel's
+ * listeners run on virtual threads for a while (50 ms, doubling with every further stall up to about a
+ * minute). Do not rely on the identity of the calling thread.
  *
  * <p><b>Flow control.</b> {@link #send} queues the message and returns; the future completes once it has been
  * written to the socket (not when the peer has read it). While more than {@link #SEND_QUEUE_LIMIT} bytes are

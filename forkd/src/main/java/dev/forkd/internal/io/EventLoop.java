@@ -9,10 +9,21 @@ import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one platform thread that does all of forkd's waiting: child exits (pidfds), stdio pipes, timers.
+ *
+ * <p>Inline work. After each batch of events the loop runs the {@link InlineTask}s its handlers queued with
+ * {@link #runInline} (IPC message delivery): running them on the thread that read the bytes saves a thread
+ * hand-off, which on a VM costs tens of microseconds. Those tasks may call user code that blocks, so a
+ * watchdog thread checks, while inline work runs, that each task finishes within {@value #STALL_MILLIS} ms. If it
+ * does not, the watchdog gives the loop to a new platform thread and tells the task it {@link
+ * InlineTask#stalled() stalled}; the old thread finishes that task (and nothing else of the loop's) and ends.
+ * Tasks queued behind the stalled one are started on virtual threads. So a blocking listener costs the loop at
+ * most a few milliseconds, once: a stalled task is expected to stop asking for inline runs.
  *
  * <p>Threading rules. Handlers and tasks run on the loop thread and must never block. Registration and
  * interest changes are done on the loop thread only ({@link #execute} from elsewhere); closing a registered fd
@@ -23,6 +34,30 @@ public final class EventLoop {
     /** Receives readiness; runs on the loop thread. */
     public interface Handler {
         void ready(int events);
+    }
+
+    /** Work that a handler wants run on the loop thread after the current batch of events. */
+    public interface InlineTask extends Runnable {
+        /**
+         * Called once, from the watchdog, when this task has held the loop thread for too long (it is still
+         * running; the loop has moved to another thread) or, from the loop, when it ran for too long.
+         */
+        void stalled();
+    }
+
+    /** One turn's inline tasks; {@code next} hands each out exactly once, to the loop or to the watchdog. */
+    private static final class InlineBatch {
+        final InlineTask[] tasks;
+        final int size;
+        final long start = System.nanoTime();
+        final AtomicInteger next = new AtomicInteger();
+        volatile int running = -1;
+        volatile long runningSince;
+
+        InlineBatch(InlineTask[] tasks, int size) {
+            this.tasks = tasks;
+            this.size = size;
+        }
     }
 
     /** A scheduled task; cancel() is safe from any thread. */
@@ -47,11 +82,26 @@ public final class EventLoop {
     private static final long WAKE_TOKEN = 0;
     private static final int MAX_EVENTS = 256;
 
+    /** How long inline work may hold the loop before the watchdog moves the loop to a new thread. */
+    static final long STALL_MILLIS = 10;
+    private static final long STALL_NANOS = STALL_MILLIS * 1_000_000;
+    private static final long TICK_NANOS = 2_000_000;
+    /** The watchdog parks for good after this long without inline work. */
+    private static final long WATCHDOG_IDLE_NANOS = 200_000_000;
+
     private static volatile EventLoop instance;
 
     private final int epfd;
     private final int wakeFd;
-    private final Thread thread;
+    /** The thread that runs the loop now; a stall hands the loop to a new one. */
+    private volatile Thread thread;
+    private final AtomicInteger loopThreads = new AtomicInteger();
+    private InlineTask[] inline = new InlineTask[16];
+    private int inlineCount;
+    private final AtomicReference<InlineBatch> inlineBatch = new AtomicReference<>();
+    private volatile long lastInlineNanos;
+    private volatile Thread watchdog;
+    private volatile boolean watchdogParked;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final ConcurrentHashMap<Long, Handler> handlers = new ConcurrentHashMap<>();
@@ -80,8 +130,14 @@ public final class EventLoop {
         wakeBuf = arena.allocate(8, 8);
         scratch = arena.allocate(SCRATCH_SIZE, 8);
         ctl(LibC.EPOLL_CTL_ADD, wakeFd, LibC.EPOLLIN, WAKE_TOKEN);
-        thread = Thread.ofPlatform().daemon().name("forkd-loop").unstarted(this::run);
-        thread.start();
+        startLoopThread();
+    }
+
+    private void startLoopThread() {
+        int n = loopThreads.getAndIncrement();
+        Thread t = Thread.ofPlatform().daemon().name(n == 0 ? "forkd-loop" : "forkd-loop-" + n).unstarted(this::run);
+        thread = t;
+        t.start();
     }
 
     /** The loop, started on first use. */
@@ -96,6 +152,21 @@ public final class EventLoop {
 
     public boolean inLoop() {
         return Thread.currentThread() == thread;
+    }
+
+    /**
+     * True on the loop thread while it runs inline tasks: the thread may block there (the watchdog will hand
+     * the loop on), unlike in a handler, which must never block.
+     */
+    public boolean inInlineTask() {
+        return inLoop() && inlineBatch.get() != null;
+    }
+
+    /** Queues a task to run on the loop thread after the current batch of events; loop thread only. */
+    public void runInline(InlineTask task) {
+        assert inLoop();
+        if (inlineCount == inline.length) inline = java.util.Arrays.copyOf(inline, inlineCount * 2);
+        inline[inlineCount++] = task;
     }
 
     /** Runs the task on the loop thread, soon; from the loop thread itself, after the current handler. */
@@ -175,7 +246,8 @@ public final class EventLoop {
     }
 
     private void run() {
-        while (true) {
+        Thread me = Thread.currentThread();
+        while (thread == me) {
             try {
                 runTasks();
                 int timeout = runTimers();
@@ -207,9 +279,90 @@ public final class EventLoop {
                         }
                     }
                 }
+                if (inlineCount > 0) runInlineTasks();
             } catch (Throwable t) {
                 LOG.log(System.Logger.Level.ERROR, "forkd event loop error", t);
             }
+        }
+    }
+
+    /**
+     * Runs this turn's inline tasks. If the watchdog finds one stalled, the loop has a new thread by the time
+     * it returns: this thread then runs whatever tasks it can still claim (they may block too) and leaves.
+     */
+    private void runInlineTasks() {
+        InlineBatch b = new InlineBatch(inline, inlineCount);
+        inline = new InlineTask[Math.max(16, inline.length)];
+        inlineCount = 0;
+        inlineBatch.set(b);
+        lastInlineNanos = b.start;
+        if (watchdogParked || watchdog == null) wakeWatchdog();
+        int i;
+        long t0 = b.start;
+        while ((i = b.next.getAndIncrement()) < b.size) {
+            b.runningSince = t0;
+            b.running = i;
+            InlineTask task = b.tasks[i];
+            try {
+                task.run();
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.ERROR, "forkd inline task failed", t);
+            }
+            long t1 = System.nanoTime();
+            // Long but not caught by the watchdog (it ticks every few ms): still no more inline runs for it.
+            if (t1 - t0 > STALL_NANOS && inlineBatch.get() == b) task.stalled();
+            t0 = t1;
+        }
+        b.running = -1;
+        inlineBatch.compareAndSet(b, null); // fails after a take-over; then thread != this one and run() ends
+    }
+
+    private synchronized void wakeWatchdog() {
+        if (watchdog == null) {
+            watchdog = Thread.ofPlatform().daemon().name("forkd-loop-watchdog").start(this::watch);
+        } else {
+            java.util.concurrent.locks.LockSupport.unpark(watchdog);
+        }
+    }
+
+    /**
+     * Ticks while inline work happens; hands the loop to a new thread when a task holds it too long. A task
+     * counts as stuck only if it was already running at the previous tick: after a GC pause or a descheduled
+     * vCPU, which stop the watchdog too, the task gets one more tick to finish.
+     */
+    private void watch() {
+        InlineBatch suspectBatch = null;
+        int suspect = -1;
+        while (true) {
+            InlineBatch b = inlineBatch.get();
+            long now = System.nanoTime();
+            if (b == null && now - lastInlineNanos > WATCHDOG_IDLE_NANOS) {
+                watchdogParked = true;
+                if (inlineBatch.get() == null) java.util.concurrent.locks.LockSupport.park(this);
+                watchdogParked = false;
+                continue;
+            }
+            int running = b == null ? -1 : b.running;
+            if (running >= 0 && b == suspectBatch && running == suspect && now - b.runningSince > STALL_NANOS
+                    && inlineBatch.compareAndSet(b, null)) {
+                takeOver(b, running);
+                running = -1;
+            }
+            suspectBatch = b;
+            suspect = running;
+            java.util.concurrent.locks.LockSupport.parkNanos(this, TICK_NANOS);
+        }
+    }
+
+    /** The loop thread is stuck in b's running task: give the loop a new thread and b's other tasks to VTs. */
+    private void takeOver(InlineBatch b, int stuck) {
+        startLoopThread();
+        LOG.log(System.Logger.Level.DEBUG, "an inline task held forkd's event loop for over " + STALL_MILLIS
+                + " ms; the loop continues on a new thread");
+        b.tasks[stuck].stalled();
+        int i;
+        while ((i = b.next.getAndIncrement()) < b.size) {
+            Thread.ofVirtual().name("forkd-ipc-deliver").start(b.tasks[i]);
         }
     }
 

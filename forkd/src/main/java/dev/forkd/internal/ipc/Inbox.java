@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.io.EventLoop;
 import dev.forkd.ipc.Message;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -9,11 +10,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Delivers a channel's messages to its listeners in order, one at a time, on a virtual thread. Messages wait
- * here while there is no listener (Node queues them too). At most one drainer runs; it is started when work
- * arrives and stops when the queue is empty, so an idle channel costs no thread.
+ * Delivers a channel's messages to its listeners in order, one at a time. Messages wait here while there is
+ * no listener (Node queues them too). At most one drainer runs; it is started when work arrives and stops when
+ * the queue is empty, so an idle channel costs no thread.
+ *
+ * <p>Where the drainer runs: messages read by the event loop are delivered on the loop thread itself, after
+ * the loop's current batch of events ({@link EventLoop#runInline}), which saves two thread hand-offs per round
+ * trip. When a listener blocks or runs long (the loop's watchdog reports it), this inbox delivers on virtual
+ * threads for a while: 50 ms after the first stall, doubling with each further one up to about a minute, so a
+ * listener that was only slow once (class loading, JIT) gets the fast path back, and one that always blocks
+ * costs the loop a hand-over about once a minute. Work that arrives from other threads (a new listener)
+ * starts a virtual thread.
  */
-final class Inbox {
+final class Inbox implements EventLoop.InlineTask {
     private static final System.Logger LOG = System.getLogger("dev.forkd");
 
     /** A message, or a line still to be parsed (then {@code message} is null). */
@@ -22,6 +31,13 @@ final class Inbox {
     private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
     private final CopyOnWriteArrayList<Consumer<Message>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean draining = new AtomicBoolean();
+    private final EventLoop loop = EventLoop.get();
+    private static final long OFF_LOOP_NANOS = 50_000_000;
+    private static final int MAX_BACKOFF_SHIFT = 10;
+    /** Until then (System.nanoTime) deliver on virtual threads: a listener stalled the loop. */
+    private volatile long offLoopUntil = System.nanoTime();
+    private int stalls;
+    private long lastStall;
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Runnable onDrained;
     private final String peer;
@@ -87,8 +103,28 @@ final class Inbox {
 
     void kick() {
         if (!queue.isEmpty() && !listeners.isEmpty() && draining.compareAndSet(false, true)) {
-            Thread.ofVirtual().name("forkd-ipc-deliver").start(this::drain);
+            if (loop.inLoop() && !loop.inInlineTask() && System.nanoTime() - offLoopUntil >= 0) {
+                loop.runInline(this);
+            } else {
+                Thread.ofVirtual().name("forkd-ipc-deliver").start(this::drain);
+            }
         }
+    }
+
+    @Override
+    public void run() {
+        drain();
+    }
+
+    @Override
+    public synchronized void stalled() {
+        long now = System.nanoTime();
+        if (now - lastStall > 2 * (OFF_LOOP_NANOS << MAX_BACKOFF_SHIFT)) stalls = 0; // long quiet: start over
+        lastStall = now;
+        long off = OFF_LOOP_NANOS << Math.min(stalls++, MAX_BACKOFF_SHIFT);
+        offLoopUntil = now + off;
+        LOG.log(System.Logger.Level.DEBUG, "IPC channel to " + peer + ": a listener blocked or ran long; its messages"
+                + " are delivered on virtual threads for the next " + off / 1_000_000 + " ms");
     }
 
     private void drain() {

@@ -462,7 +462,10 @@ public final class IpcChannel implements Channel {
     private CompletableFuture<Void> enqueue(Outgoing o) {
         lock.lock();
         try {
-            while (queuedBytes > SEND_QUEUE_LIMIT && !closed && !closeWhenDrained && !loop.inLoop()) {
+            // The loop thread never waits for room, except inside a listener it runs (its watchdog moves the loop
+            // to another thread, which then writes the queue out).
+            while (queuedBytes > SEND_QUEUE_LIMIT && !closed && !closeWhenDrained
+                    && (!loop.inLoop() || loop.inInlineTask())) {
                 try {
                     room.await();
                 } catch (InterruptedException e) {
@@ -593,7 +596,7 @@ public final class IpcChannel implements Channel {
     }
 
     private void complete(List<CompletableFuture<Void>> futures) {
-        if (loop.inLoop()) {
+        if (loop.inLoop() && !loop.inInlineTask()) {
             Dispatch.EVENTS.execute(() -> futures.forEach(f -> f.complete(null)));
         } else {
             futures.forEach(f -> f.complete(null));
