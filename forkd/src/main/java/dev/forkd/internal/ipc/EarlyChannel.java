@@ -39,7 +39,11 @@ final class EarlyChannel implements Channel {
     private final ReentrantLock lock = new ReentrantLock();
     /** Blocking writes on the channel fd until attached; null when the early path is unavailable. */
     private final FileOutputStream early;
-    private final CompletableFuture<IpcChannel> attached = new CompletableFuture<>();
+    /**
+     * Created by the first attach, not here: a JVM's first CompletableFuture initialises the common
+     * ForkJoinPool (~2 ms), which an early send puts after its write.
+     */
+    private CompletableFuture<IpcChannel> attached; // guarded by lock
     private volatile IpcChannel real;
     private boolean attaching; // guarded by lock
     private boolean broken; // guarded by lock: an early write failed (the parent is gone)
@@ -65,7 +69,7 @@ final class EarlyChannel implements Channel {
         if (r != null) return r;
         startAttach();
         try {
-            return attached.join();
+            return attachedFuture().join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw e;
@@ -75,7 +79,17 @@ final class EarlyChannel implements Channel {
     /** Starts attaching if nobody has; completes with the attached channel, or fails as {@link #attach()} throws. */
     CompletableFuture<IpcChannel> attachAsync() {
         startAttach();
-        return attached.copy();
+        return attachedFuture().copy();
+    }
+
+    private CompletableFuture<IpcChannel> attachedFuture() {
+        lock.lock();
+        try {
+            if (attached == null) attached = new CompletableFuture<>();
+            return attached;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void startAttach() {
@@ -86,7 +100,13 @@ final class EarlyChannel implements Channel {
         } finally {
             lock.unlock();
         }
-        Thread.ofPlatform().daemon().name("forkd-ipc-attach").start(this::attachNow);
+        // A class, not a method reference: a fresh JVM spins a class for its first lambda (~1-2 ms here).
+        Thread.ofPlatform().daemon().name("forkd-ipc-attach").start(new Runnable() {
+            @Override
+            public void run() {
+                attachNow();
+            }
+        });
     }
 
     private void attachNow() {
@@ -110,9 +130,9 @@ final class EarlyChannel implements Channel {
             } finally {
                 lock.unlock();
             }
-            attached.complete(real);
+            attachedFuture().complete(real);
         } catch (Throwable e) { // whatever it is, nobody may wait for the attachment forever
-            attached.completeExceptionally(new IllegalStateException(
+            attachedFuture().completeExceptionally(new IllegalStateException(
                     "cannot open the IPC channel to the parent: " + e.getMessage(), e));
             if (e instanceof VirtualMachineError fatal) throw fatal;
         }
@@ -195,8 +215,8 @@ final class EarlyChannel implements Channel {
     private static FileOutputStream blockingStream(int fd) {
         try {
             // No cleaner is registered for a FileDescriptor made this way: dropping the stream never closes fd.
-            return new FileOutputStream(HandleAdoption.blockingFd(fd));
-        } catch (IllegalStateException | IOException e) { // without the flag; fcntl failing
+            return new FileOutputStream(DirectFd.blocking(fd));
+        } catch (IllegalAccessError | IOException e) { // without the flag; fcntl failing
             log().log(System.Logger.Level.DEBUG, "IPC channel to parent: no early path (" + e + ")");
             return null;
         }

@@ -4,9 +4,6 @@ import dev.forkd.internal.posix.PosixException;
 import dev.forkd.internal.posix.Sockets;
 import java.io.FileDescriptor;
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.InvocationTargetException;
@@ -51,24 +48,6 @@ public final class HandleAdoption {
      */
     public static void requireAccess() {
         Reflection.get();
-    }
-
-    /**
-     * A JDK {@link FileDescriptor} for {@code fd}, switched to blocking mode: for plain blocking I/O on a
-     * socket the caller keeps owning (no cleaner closes it). {@link IllegalStateException} as everywhere here
-     * without the flag; {@link IOException} if fcntl fails.
-     */
-    public static FileDescriptor blockingFd(int fd) throws IOException {
-        FdHandles h = FdHandles.get();
-        FileDescriptor jfd = h.newFd(fd);
-        try {
-            h.configureBlocking.invokeExact(jfd, true);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException("sun.nio.ch.IOUtil.configureBlocking failed", e);
-        }
-        return jfd;
     }
 
     /** A listening TCP (or AF_UNIX stream) socket as a {@link ServerSocketChannel}. */
@@ -202,7 +181,7 @@ public final class HandleAdoption {
         }
 
         FileDescriptor newFd(int fd) {
-            return FdHandles.get().newFd(fd);
+            return DirectFd.of(fd); // the lookups above have shown that sun.nio.ch is open to forkd
         }
 
         Object construct(Constructor<?> c, Object... args) throws IOException {
@@ -214,48 +193,6 @@ public final class HandleAdoption {
                 throw new IllegalStateException(c.getDeclaringClass().getName() + " constructor failed", e.getCause());
             } catch (InstantiationException | IllegalAccessException e) {
                 throw new IllegalStateException(c.getDeclaringClass().getName() + " constructor failed", e);
-            }
-        }
-    }
-
-    /**
-     * {@code IOUtil.newFD} and {@code configureBlocking} as method handles, apart from {@link Reflection}: a
-     * forked child's first message needs only these (EarlyChannel), and looking up the channel constructors
-     * too cost it ~3 ms of start-up. Method handles because a JVM's first {@code Method.invoke} costs ~10 ms.
-     */
-    private static final class FdHandles {
-        final MethodHandle newFd;
-        final MethodHandle configureBlocking;
-
-        private static final Object INSTANCE = load();
-
-        private FdHandles() throws ReflectiveOperationException {
-            Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil");
-            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(ioUtil, MethodHandles.lookup());
-            newFd = lookup.findStatic(ioUtil, "newFD", MethodType.methodType(FileDescriptor.class, int.class));
-            configureBlocking = lookup.findStatic(ioUtil, "configureBlocking",
-                    MethodType.methodType(void.class, FileDescriptor.class, boolean.class));
-        }
-
-        private static Object load() {
-            try {
-                return new FdHandles();
-            } catch (IllegalAccessException e) { // privateLookupIn: the package is not open to forkd
-                return new IllegalStateException(missingFlagMessage(), e);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return internalsMissing(e);
-            }
-        }
-
-        static FdHandles get() {
-            return loaded(INSTANCE, FdHandles.class);
-        }
-
-        FileDescriptor newFd(int fd) {
-            try {
-                return (FileDescriptor) newFd.invokeExact(fd);
-            } catch (Throwable e) {
-                throw new IllegalStateException("sun.nio.ch.IOUtil.newFD failed", e);
             }
         }
     }

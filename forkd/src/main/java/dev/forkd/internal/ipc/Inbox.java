@@ -17,9 +17,9 @@ import java.util.function.Consumer;
  * <p>Where the drainer runs: messages read by the event loop are delivered on the loop thread itself, after
  * the loop's current batch of events ({@link EventLoop#runInline}), which saves two thread hand-offs per round
  * trip. When a listener blocks or runs long (the loop's watchdog reports it), this inbox delivers on virtual
- * threads for a while: 50 ms after the first stall, doubling with each further one up to about a minute, so a
- * listener that was only slow once (class loading, JIT) gets the fast path back, and one that always blocks
- * costs the loop a hand-over about once a minute. Work that arrives from other threads (a new listener)
+ * threads for a while: 50 ms after the first stall, doubling with each further one up to about a minute (and
+ * back to 50 ms after 10 s on the loop without a stall), so a listener that was only slow once (class loading, JIT) gets
+ * the fast path back, and one that always blocks costs the loop a hand-over about once a minute. Work that arrives from other threads (a new listener)
  * starts a virtual thread.
  */
 final class Inbox implements EventLoop.InlineTask {
@@ -34,10 +34,10 @@ final class Inbox implements EventLoop.InlineTask {
     private final EventLoop loop = EventLoop.get();
     private static final long OFF_LOOP_NANOS = 50_000_000;
     private static final int MAX_BACKOFF_SHIFT = 10;
+    private static final long QUIET_NANOS = 10_000_000_000L;
     /** Until then (System.nanoTime) deliver on virtual threads: a listener stalled the loop. */
     private volatile long offLoopUntil = System.nanoTime();
     private int stalls;
-    private long lastStall;
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Runnable onDrained;
     private final String peer;
@@ -119,8 +119,8 @@ final class Inbox implements EventLoop.InlineTask {
     @Override
     public synchronized void stalled() {
         long now = System.nanoTime();
-        if (now - lastStall > 2 * (OFF_LOOP_NANOS << MAX_BACKOFF_SHIFT)) stalls = 0; // long quiet: start over
-        lastStall = now;
+        // 10 s back on the loop without a stall: the earlier ones (a cold start's slow first calls) are history.
+        if (now - offLoopUntil > QUIET_NANOS) stalls = 0;
         long off = OFF_LOOP_NANOS << Math.min(stalls++, MAX_BACKOFF_SHIFT);
         offLoopUntil = now + off;
         LOG.log(System.Logger.Level.DEBUG, "IPC channel to " + peer + ": a listener blocked or ran long; its messages"

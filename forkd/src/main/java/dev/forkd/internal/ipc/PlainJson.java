@@ -56,47 +56,43 @@ final class PlainJson {
 
     private static boolean write(StringBuilder out, Object v, int depth, int maxString) {
         if (depth > MAX_DEPTH) return false;
-        switch (v) {
-            case null -> out.append("null");
-            case String s -> {
-                if (s.length() > maxString) return false;
-                string(out, s);
+        // instanceof, not a pattern switch: a type switch is bootstrapped by spinning a class at its first use,
+        // which would cost a forked child's first message a few milliseconds.
+        if (v == null) {
+            out.append("null");
+        } else if (v instanceof String s) {
+            if (s.length() > maxString) return false;
+            string(out, s);
+        } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte
+                || v instanceof BigInteger || v instanceof BigDecimal || v instanceof Boolean) {
+            out.append(v);
+        } else if (v instanceof Double d) {
+            floating(out, d, Double.isFinite(d));
+        } else if (v instanceof Float f) {
+            floating(out, f, Float.isFinite(f));
+        } else if (v instanceof Map<?, ?> m) {
+            out.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String key) || key.length() > maxString) return false;
+                if (!first) out.append(',');
+                first = false;
+                string(out, key);
+                out.append(':');
+                if (!write(out, e.getValue(), depth + 1, maxString)) return false;
             }
-            case Boolean b -> out.append(b.booleanValue());
-            case Integer i -> out.append(i.intValue());
-            case Long l -> out.append(l.longValue());
-            case Short s -> out.append(s.intValue());
-            case Byte b -> out.append(b.intValue());
-            case Double d -> floating(out, d, Double.isFinite(d));
-            case Float f -> floating(out, f, Float.isFinite(f));
-            case BigInteger b -> out.append(b);
-            case BigDecimal b -> out.append(b);
-            case Map<?, ?> m -> {
-                out.append('{');
-                boolean first = true;
-                for (Map.Entry<?, ?> e : m.entrySet()) {
-                    if (!(e.getKey() instanceof String key) || key.length() > maxString) return false;
-                    if (!first) out.append(',');
-                    first = false;
-                    string(out, key);
-                    out.append(':');
-                    if (!write(out, e.getValue(), depth + 1, maxString)) return false;
-                }
-                out.append('}');
+            out.append('}');
+        } else if (v instanceof List<?> l) {
+            out.append('[');
+            boolean first = true;
+            for (Object o : l) {
+                if (!first) out.append(',');
+                first = false;
+                if (!write(out, o, depth + 1, maxString)) return false;
             }
-            case List<?> l -> {
-                out.append('[');
-                boolean first = true;
-                for (Object o : l) {
-                    if (!first) out.append(',');
-                    first = false;
-                    if (!write(out, o, depth + 1, maxString)) return false;
-                }
-                out.append(']');
-            }
-            default -> {
-                return false;
-            }
+            out.append(']');
+        } else {
+            return false;
         }
         return true;
     }
