@@ -353,10 +353,26 @@ class SpawnTest {
     }
 
     @Test
-    void onExitCallbacksRunOffTheEventLoop() throws Exception {
-        ChildProcess p = ChildProcesses.spawn("true");
-        String thread = p.onExit().thenApply(st -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS);
-        assertThat(thread).isNotEqualTo("forkd-loop");
+    void onExitCallbacksMayBlockWithoutStallingForkd() throws Exception {
+        // Dependent stages run right after the loop saw the exit; one that blocks makes the loop move on.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ChildProcess p = ChildProcesses.spawn("cat"); // exits when its stdin closes: after the stage is attached
+        var blocked = p.onExit().thenRun(() -> {
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        p.stdin().close();
+        p.waitFor();
+        // While that stage blocks: other children are still reaped and their output pumped.
+        assertThat(ChildProcesses.execFileSync("echo", "next").stdoutText()).isEqualTo("next\n");
+        assertThat(ChildProcesses.spawn("sh", "-c", "exit 4").onExit().get(30, TimeUnit.SECONDS).exitCode())
+                .hasValue(4);
+        assertThat(blocked).isNotDone();
+        release.countDown();
+        blocked.get(10, TimeUnit.SECONDS);
     }
 
     @Test

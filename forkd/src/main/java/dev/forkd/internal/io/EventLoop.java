@@ -86,6 +86,8 @@ public final class EventLoop {
     static final long STALL_MILLIS = 10;
     private static final long STALL_NANOS = STALL_MILLIS * 1_000_000;
     private static final long TICK_NANOS = 2_000_000;
+    /** Tests only: runs on the watchdog between its decision to hand the loop over and the new thread. */
+    static volatile Runnable beforeHandOver;
     /** The watchdog parks for good after this long without inline work. */
     private static final long WATCHDOG_IDLE_NANOS = 200_000_000;
 
@@ -100,6 +102,8 @@ public final class EventLoop {
     private int inlineCount;
     private final AtomicReference<InlineBatch> inlineBatch = new AtomicReference<>();
     private volatile long lastInlineNanos;
+    /** The thread running inline tasks; still set on a thread the watchdog has replaced (it may block on). */
+    private volatile Thread inlineRunner;
     private volatile Thread watchdog;
     private volatile boolean watchdogParked;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -140,6 +144,11 @@ public final class EventLoop {
         t.start();
     }
 
+    /** The loop if it has been started, else null. */
+    public static EventLoop current() {
+        return instance;
+    }
+
     /** The loop, started on first use. */
     public static EventLoop get() {
         EventLoop l = instance;
@@ -159,7 +168,7 @@ public final class EventLoop {
      * the loop on), unlike in a handler, which must never block.
      */
     public boolean inInlineTask() {
-        return inLoop() && inlineBatch.get() != null;
+        return Thread.currentThread() == inlineRunner;
     }
 
     /** Queues a task to run on the loop thread after the current batch of events; loop thread only. */
@@ -279,7 +288,7 @@ public final class EventLoop {
                         }
                     }
                 }
-                if (inlineCount > 0) runInlineTasks();
+                if (inlineCount > 0 && !runInlineTasks()) return; // the watchdog gave the loop to another thread
             } catch (Throwable t) {
                 LOG.log(System.Logger.Level.ERROR, "forkd event loop error", t);
             }
@@ -287,13 +296,16 @@ public final class EventLoop {
     }
 
     /**
-     * Runs this turn's inline tasks. If the watchdog finds one stalled, the loop has a new thread by the time
-     * it returns: this thread then runs whatever tasks it can still claim (they may block too) and leaves.
+     * Runs this turn's inline tasks; false if the watchdog found one stalled and gave the loop to a new thread
+     * meanwhile: this thread has then run whatever tasks it could still claim (they may block too) and must
+     * leave the loop at once. The batch's compare-and-set decides, not {@link #thread}, which the watchdog sets
+     * a moment after its own compare-and-set.
      */
-    private void runInlineTasks() {
+    private boolean runInlineTasks() {
         InlineBatch b = new InlineBatch(inline, inlineCount);
         inline = new InlineTask[Math.max(16, inline.length)];
         inlineCount = 0;
+        inlineRunner = Thread.currentThread();
         inlineBatch.set(b);
         lastInlineNanos = b.start;
         if (watchdogParked || watchdog == null) wakeWatchdog();
@@ -314,7 +326,9 @@ public final class EventLoop {
             t0 = t1;
         }
         b.running = -1;
-        inlineBatch.compareAndSet(b, null); // fails after a take-over; then thread != this one and run() ends
+        if (!inlineBatch.compareAndSet(b, null)) return false; // inlineRunner may be the new loop's already
+        inlineRunner = null;
+        return true;
     }
 
     private synchronized void wakeWatchdog() {
@@ -356,6 +370,8 @@ public final class EventLoop {
 
     /** The loop thread is stuck in b's running task: give the loop a new thread and b's other tasks to VTs. */
     private void takeOver(InlineBatch b, int stuck) {
+        Runnable hook = beforeHandOver;
+        if (hook != null) hook.run();
         startLoopThread();
         LOG.log(System.Logger.Level.DEBUG, "an inline task held forkd's event loop for over " + STALL_MILLIS
                 + " ms; the loop continues on a new thread");

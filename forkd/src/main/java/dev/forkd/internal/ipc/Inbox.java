@@ -1,6 +1,7 @@
 package dev.forkd.internal.ipc;
 
 import dev.forkd.internal.io.EventLoop;
+import dev.forkd.internal.io.LoopBackoff;
 import dev.forkd.ipc.Message;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -17,10 +18,8 @@ import java.util.function.Consumer;
  * <p>Where the drainer runs: messages read by the event loop are delivered on the loop thread itself, after
  * the loop's current batch of events ({@link EventLoop#runInline}), which saves two thread hand-offs per round
  * trip. When a listener blocks or runs long (the loop's watchdog reports it), this inbox delivers on virtual
- * threads for a while: 50 ms after the first stall, doubling with each further one up to about a minute (and
- * back to 50 ms after 10 s on the loop without a stall), so a listener that was only slow once (class loading, JIT) gets
- * the fast path back, and one that always blocks costs the loop a hand-over about once a minute. Work that arrives from other threads (a new listener)
- * starts a virtual thread.
+ * threads for a while ({@link LoopBackoff}). Work that arrives from other threads (a new listener) starts a
+ * virtual thread.
  */
 final class Inbox implements EventLoop.InlineTask {
     private static final System.Logger LOG = System.getLogger("dev.forkd");
@@ -32,12 +31,8 @@ final class Inbox implements EventLoop.InlineTask {
     private final CopyOnWriteArrayList<Consumer<Message>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final EventLoop loop = EventLoop.get();
-    private static final long OFF_LOOP_NANOS = 50_000_000;
-    private static final int MAX_BACKOFF_SHIFT = 10;
-    private static final long QUIET_NANOS = 10_000_000_000L;
-    /** Until then (System.nanoTime) deliver on virtual threads: a listener stalled the loop. */
-    private volatile long offLoopUntil = System.nanoTime();
-    private int stalls;
+    /** Off the loop for a while after a listener stalled it. */
+    private final LoopBackoff backoff;
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Runnable onDrained;
     private final String peer;
@@ -46,6 +41,7 @@ final class Inbox implements EventLoop.InlineTask {
     Inbox(String peer, Runnable onDrained) {
         this.peer = peer;
         this.onDrained = onDrained;
+        this.backoff = new LoopBackoff("IPC channel to " + peer + ": message listeners");
     }
 
     void add(Message m, long bytes) {
@@ -103,7 +99,7 @@ final class Inbox implements EventLoop.InlineTask {
 
     void kick() {
         if (!queue.isEmpty() && !listeners.isEmpty() && draining.compareAndSet(false, true)) {
-            if (loop.inLoop() && !loop.inInlineTask() && System.nanoTime() - offLoopUntil >= 0) {
+            if (loop.inLoop() && !loop.inInlineTask() && backoff.allowed()) {
                 loop.runInline(this);
             } else {
                 Thread.ofVirtual().name("forkd-ipc-deliver").start(this::drain);
@@ -117,14 +113,8 @@ final class Inbox implements EventLoop.InlineTask {
     }
 
     @Override
-    public synchronized void stalled() {
-        long now = System.nanoTime();
-        // 10 s back on the loop without a stall: the earlier ones (a cold start's slow first calls) are history.
-        if (now - offLoopUntil > QUIET_NANOS) stalls = 0;
-        long off = OFF_LOOP_NANOS << Math.min(stalls++, MAX_BACKOFF_SHIFT);
-        offLoopUntil = now + off;
-        LOG.log(System.Logger.Level.DEBUG, "IPC channel to " + peer + ": a listener blocked or ran long; its messages"
-                + " are delivered on virtual threads for the next " + off / 1_000_000 + " ms");
+    public void stalled() {
+        backoff.stalled();
     }
 
     private void drain() {

@@ -28,7 +28,7 @@ public final class ExecRunner {
     private final Command command;
     private final ExecOptions options;
     private final boolean checkStatus;
-    /** Async variants: complete the user's future on a virtual thread, never on the event loop. */
+    /** Async variants: complete the user's future through Dispatch.EVENTS (user stages may block). */
     private final boolean dispatch;
     private final CompletableFuture<Output> result = new CompletableFuture<>();
     private final EventLoop loop = EventLoop.get();

@@ -45,7 +45,7 @@ public final class PosixChildProcess implements ChildProcess {
     /** 'close': exitReady and every output pipe (and the channel) closed. Completed by forkd's own threads. */
     private final CompletableFuture<ExitStatus> closeReady;
     /**
-     * 'exit' and 'close' as users see them: completed on virtual threads, 'exit' first. Created on first
+     * 'exit' and 'close' as users see them: completed through Dispatch.EVENTS, 'exit' first. Created on first
      * request, so that a child nobody listens to costs no thread hand-off.
      */
     private CompletableFuture<ExitStatus> exitEvents; // guarded by this
@@ -172,7 +172,7 @@ public final class PosixChildProcess implements ChildProcess {
         EventLoop.Timer timer = loop.schedule(CHANNEL_DRAIN_NANOS, () -> exitReady.complete(st));
         channel.closedFuture().thenRun(() -> {
             timer.cancel();
-            Dispatch.EVENTS.execute(() -> {
+            Dispatch.BLOCKING.execute(() -> { // it waits, possibly for inline deliveries of this very loop turn
                 channel.awaitDelivered(CHANNEL_DRAIN_NANOS);
                 exitReady.complete(st);
             });

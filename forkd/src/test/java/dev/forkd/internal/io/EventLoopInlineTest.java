@@ -1,0 +1,84 @@
+package dev.forkd.internal.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.forkd.internal.posix.LibC;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The loop's inline tasks and its watchdog: whatever the timing of a hand-over, only one thread at a time
+ * acts as the loop (handlers never overlap), and every inline task runs exactly once.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class EventLoopInlineTest {
+
+    @Test
+    void handlersNeverOverlapWhileInlineTasksEndAroundTheWatchdogsDeadline() throws Exception {
+        EventLoop loop = EventLoop.get();
+        int efd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        assertThat(efd).isNotNegative();
+        MemorySegment one = Arena.global().allocate(8, 8);
+        one.set(ValueLayout.JAVA_LONG, 0, 1L);
+        AtomicInteger inHandler = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger handled = new AtomicInteger();
+        AtomicInteger inlineRuns = new AtomicInteger();
+        int tasks = 60;
+        CountDownLatch allRan = new CountDownLatch(tasks);
+        AtomicInteger queued = new AtomicInteger();
+        MemorySegment buf = Arena.global().allocate(8, 8);
+        long token = loop.newToken();
+        // Level-triggered and never drained: every loop turn (on any loop thread) sees it, so two loop threads
+        // at once would both run the handler.
+        loop.register(efd, LibC.EPOLLIN, token, events -> {
+            if (inHandler.incrementAndGet() != 1) overlaps.incrementAndGet();
+            handled.incrementAndGet();
+            int n = queued.getAndIncrement();
+            if (n < tasks) {
+                // Spins for 8-16 ms: some end before the watchdog's 10 ms + tick, some just after it decided.
+                long spin = 8_000_000L + (n % 9) * 1_000_000L;
+                loop.runInline(new EventLoop.InlineTask() {
+                    @Override
+                    public void run() {
+                        long end = System.nanoTime() + spin;
+                        while (System.nanoTime() < end) Thread.onSpinWait();
+                        inlineRuns.incrementAndGet();
+                        allRan.countDown();
+                    }
+
+                    @Override
+                    public void stalled() {}
+                });
+            } else if (n == tasks) {
+                LibC.read(efd, buf, 8); // done: stop the flood of readiness
+            }
+            inHandler.decrementAndGet();
+        });
+        // Widen the moment between the watchdog's decision and the new loop thread, when a task that ends
+        // just then must not let its thread carry on as the loop.
+        EventLoop.beforeHandOver = () -> {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try {
+            LibC.write(efd, one, 8);
+            assertThat(allRan.await(60, TimeUnit.SECONDS)).as("inline tasks run: " + inlineRuns.get()).isTrue();
+        } finally {
+            EventLoop.beforeHandOver = null;
+        }
+        Thread.sleep(200); // a duplicate run, if any, would show up by now
+        loop.execute(() -> loop.unregister(efd, token));
+        assertThat(overlaps.get()).as("handler runs that overlapped, of " + handled.get()).isZero();
+        assertThat(inlineRuns.get()).isEqualTo(tasks);
+    }
+}
