@@ -60,8 +60,8 @@ public interface ChildProcess extends AutoCloseable {
     /**
      * Completes when the child has exited and been reaped: Node's {@code 'exit'}. Output pipes may still hold
      * data. Dependent stages may block: they run right after forkd's event loop has seen the exit, and if one
-     * blocks for more than ~10 ms the loop moves to another thread (and such stages run on virtual threads for
-     * a while). Each call returns a new future; cancelling it does not affect the child.
+     * stays blocked for more than ~10 ms (or busy for ~100 ms) the loop moves to another thread (and such
+     * stages run on virtual threads for a while). Each call returns a new future; cancelling it does not affect the child.
      */
     CompletableFuture<ExitStatus> onExit();
 

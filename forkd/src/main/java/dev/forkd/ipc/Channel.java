@@ -16,10 +16,12 @@ import java.util.function.Consumer;
  *
  * <p><b>Threads.</b> Listeners may block. forkd first calls them on the thread that read the message (its
  * event-loop thread, after the current batch of reads), which saves the thread hand-offs that dominate a round
- * trip. A watchdog sees a listener that blocks or runs for more than about 10 ms there: the event loop moves
- * to a new thread at once, so other channels and children wait at most that long, and that channel's
- * listeners run on virtual threads for a while (50 ms, doubling with every further stall up to about a
- * minute). Do not rely on the identity of the calling thread.
+ * trip. A watchdog sees a listener that stays blocked there (parked, waiting, sleeping) for more than about
+ * 10 ms, or busy (computing, or in a blocking system call) for more than about 100 ms: the event loop moves to
+ * a new thread at once, so other channels and children wait at most that long, and that channel's listeners
+ * run on virtual threads for a while (50 ms, doubling with every further stall up to about a minute). A
+ * listener that computes for long should hand the work to its own executor. Do not rely on the identity of
+ * the calling thread.
  *
  * <p><b>Flow control.</b> {@link #send} queues the message and returns; the future completes once it has been
  * written to the socket (not when the peer has read it). While more than {@link #SEND_QUEUE_LIMIT} bytes are

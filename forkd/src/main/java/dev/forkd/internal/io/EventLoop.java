@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Inline work. After each batch of events the loop runs the {@link InlineTask}s its handlers queued with
  * {@link #runInline} (IPC message delivery): running them on the thread that read the bytes saves a thread
  * hand-off, which on a VM costs tens of microseconds. Those tasks may call user code that blocks, so a
- * watchdog thread checks, while inline work runs, that each task finishes within {@value #STALL_MILLIS} ms. If it
- * does not, the watchdog gives the loop to a new platform thread and tells the task it {@link
+ * watchdog thread checks, while inline work runs, that no task stays blocked (parked, waiting, sleeping) for
+ * more than {@value #STALL_MILLIS} ms or runnable for more than {@value #BUSY_MILLIS} ms (the JDK cannot tell
+ * computing from a blocking system call). If one does, the watchdog gives the loop to a new platform thread
+ * and tells the task it {@link
  * InlineTask#stalled() stalled}; the old thread finishes that task (and nothing else of the loop's) and ends.
  * Tasks queued behind the stalled one are started on virtual threads. So a blocking listener costs the loop at
  * most a few milliseconds, once: a stalled task is expected to stop asking for inline runs.
@@ -50,6 +52,7 @@ public final class EventLoop {
         final InlineTask[] tasks;
         final int size;
         final long start = System.nanoTime();
+        final Thread owner = Thread.currentThread();
         final AtomicInteger next = new AtomicInteger();
         volatile int running = -1;
         volatile long runningSince;
@@ -82,9 +85,15 @@ public final class EventLoop {
     private static final long WAKE_TOKEN = 0;
     private static final int MAX_EVENTS = 256;
 
-    /** How long inline work may hold the loop before the watchdog moves the loop to a new thread. */
+    /** How long inline work may block the loop (park, wait, sleep) before the watchdog moves the loop on. */
     static final long STALL_MILLIS = 10;
     private static final long STALL_NANOS = STALL_MILLIS * 1_000_000;
+    /**
+     * How long inline work may keep the loop busy while runnable (computing, or in a blocking system call,
+     * which the JDK cannot tell apart): long enough for a cold JVM's first deliveries and a backlog's batch.
+     */
+    static final long BUSY_MILLIS = 100;
+    private static final long BUSY_NANOS = BUSY_MILLIS * 1_000_000;
     private static final long TICK_NANOS = 2_000_000;
     /** Tests only: runs on the watchdog between its decision to hand the loop over and the new thread. */
     static volatile Runnable beforeHandOver;
@@ -260,6 +269,7 @@ public final class EventLoop {
             try {
                 runTasks();
                 int timeout = runTimers();
+                if (inlineCount > 0) timeout = 0; // inline work queued for this turn: look for I/O, do not sleep
                 int n = LibC.epoll_wait(epfd, events, MAX_EVENTS, timeout);
                 if (n < 0) {
                     int err = LibC.errno();
@@ -322,7 +332,7 @@ public final class EventLoop {
             }
             long t1 = System.nanoTime();
             // Long but not caught by the watchdog (it ticks every few ms): still no more inline runs for it.
-            if (t1 - t0 > STALL_NANOS && inlineBatch.get() == b) task.stalled();
+            if (t1 - t0 > BUSY_NANOS && inlineBatch.get() == b) task.stalled();
             t0 = t1;
         }
         b.running = -1;
@@ -357,7 +367,8 @@ public final class EventLoop {
                 continue;
             }
             int running = b == null ? -1 : b.running;
-            if (running >= 0 && b == suspectBatch && running == suspect && now - b.runningSince > STALL_NANOS
+            long limit = b != null && b.owner.getState() != Thread.State.RUNNABLE ? STALL_NANOS : BUSY_NANOS;
+            if (running >= 0 && b == suspectBatch && running == suspect && now - b.runningSince > limit
                     && inlineBatch.compareAndSet(b, null)) {
                 takeOver(b, running);
                 running = -1;
@@ -374,7 +385,7 @@ public final class EventLoop {
         if (hook != null) hook.run();
         startLoopThread();
         LOG.log(System.Logger.Level.DEBUG, "an inline task held forkd's event loop for over " + STALL_MILLIS
-                + " ms; the loop continues on a new thread");
+                + " ms blocked or " + BUSY_MILLIS + " ms busy; the loop continues on a new thread");
         b.tasks[stuck].stalled();
         int i;
         while ((i = b.next.getAndIncrement()) < b.size) {

@@ -31,6 +31,12 @@ final class Inbox implements EventLoop.InlineTask {
     private final CopyOnWriteArrayList<Consumer<Message>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final EventLoop loop = EventLoop.get();
+    /**
+     * Messages one inline run delivers before giving the loop back (about a millisecond of small messages):
+     * a backlog is delivered over several loop turns, so that neither other I/O nor the watchdog, which would
+     * take a long backlog for a stall, waits for it.
+     */
+    private static final int INLINE_BATCH = 1024;
     /** Off the loop for a while after a listener stalled it. */
     private final LoopBackoff backoff;
     private final AtomicLong pendingBytes = new AtomicLong();
@@ -109,7 +115,14 @@ final class Inbox implements EventLoop.InlineTask {
 
     @Override
     public void run() {
-        drain();
+        if (drain(INLINE_BATCH)) return;
+        // More is queued: deliver it on the loop's next turn, after I/O has had its chance; off the loop if
+        // the watchdog has moved the loop on meanwhile or a stall keeps this inbox off it.
+        if (loop.inLoop() && backoff.allowed()) {
+            loop.runInline(this);
+        } else {
+            Thread.ofVirtual().name("forkd-ipc-deliver").start(this::drain);
+        }
     }
 
     @Override
@@ -118,6 +131,15 @@ final class Inbox implements EventLoop.InlineTask {
     }
 
     private void drain() {
+        drain(Long.MAX_VALUE);
+    }
+
+    /**
+     * Delivers up to {@code max} messages. True when it stopped because nothing was left (this drainer is
+     * done), false when {@code max} ran out first (it still holds the draining flag and must go on).
+     */
+    private boolean drain(long max) {
+        long delivered = 0;
         try {
             while (true) {
                 Entry e;
@@ -132,11 +154,15 @@ final class Inbox implements EventLoop.InlineTask {
                         }
                     }
                     pendingBytes.addAndGet(-e.bytes());
+                    if (++delivered >= max) {
+                        onDrained.run();
+                        return false;
+                    }
                 }
                 onDrained.run();
                 draining.set(false);
                 // Re-check after releasing: work that arrived in between would otherwise wait for the next add.
-                if (queue.isEmpty() || listeners.isEmpty() || !draining.compareAndSet(false, true)) return;
+                if (queue.isEmpty() || listeners.isEmpty() || !draining.compareAndSet(false, true)) return true;
             }
         } catch (Throwable t) {
             draining.set(false);

@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,7 @@ class EventLoopInlineTest {
         AtomicInteger overlaps = new AtomicInteger();
         AtomicInteger handled = new AtomicInteger();
         AtomicInteger inlineRuns = new AtomicInteger();
+        java.util.Set<Thread> loopThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         int tasks = 60;
         CountDownLatch allRan = new CountDownLatch(tasks);
         AtomicInteger queued = new AtomicInteger();
@@ -39,16 +41,20 @@ class EventLoopInlineTest {
         // at once would both run the handler.
         loop.register(efd, LibC.EPOLLIN, token, events -> {
             if (inHandler.incrementAndGet() != 1) overlaps.incrementAndGet();
+            loopThreads.add(Thread.currentThread());
+            long slow = System.nanoTime() + 300_000; // a handler that takes a while: overlaps would show
+            while (System.nanoTime() < slow) Thread.onSpinWait();
             handled.incrementAndGet();
             int n = queued.getAndIncrement();
             if (n < tasks) {
-                // Spins for 8-16 ms: some end before the watchdog's 10 ms + tick, some just after it decided.
-                long spin = 8_000_000L + (n % 9) * 1_000_000L;
+                // Blocks (parked) for 8-16 ms: some end before the watchdog's 10 ms + tick, some just after it
+                // decided to hand the loop over.
+                long block = 8_000_000L + (n % 9) * 1_000_000L;
                 loop.runInline(new EventLoop.InlineTask() {
                     @Override
                     public void run() {
-                        long end = System.nanoTime() + spin;
-                        while (System.nanoTime() < end) Thread.onSpinWait();
+                        long end = System.nanoTime() + block;
+                        for (long left; (left = end - System.nanoTime()) > 0; ) LockSupport.parkNanos(left);
                         inlineRuns.incrementAndGet();
                         allRan.countDown();
                     }
@@ -80,5 +86,6 @@ class EventLoopInlineTest {
         loop.execute(() -> loop.unregister(efd, token));
         assertThat(overlaps.get()).as("handler runs that overlapped, of " + handled.get()).isZero();
         assertThat(inlineRuns.get()).isEqualTo(tasks);
+        assertThat(loopThreads).as("the loop was handed over at least once").hasSizeGreaterThan(1);
     }
 }
