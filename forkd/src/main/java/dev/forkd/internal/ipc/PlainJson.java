@@ -1,5 +1,12 @@
 package dev.forkd.internal.ipc;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +15,8 @@ import java.util.Map;
 
 /**
  * Encodes plain Java values — {@code null}, strings, booleans, the boxed integer and floating-point types,
- * {@code BigInteger}/{@code BigDecimal}, {@code Map}s with string keys and {@code List}s of these — without
- * Jackson.
+ * {@code BigInteger}/{@code BigDecimal}, {@code Map}s with string keys, {@code List}s of these and plain
+ * records of these (see {@link RecordPlan}) — without Jackson.
  *
  * <p>Why not Jackson here: a forked child's first message is on the critical path of every fork, and in a
  * fresh JVM the first databind {@code JsonMapper} costs 150-180 ms (about 460 classes loaded from the jar),
@@ -20,7 +27,7 @@ import java.util.Map;
  * characters are escaped the way {@code JSON.stringify} does ({@code \u001f}) where Jackson writes upper-case
  * hex ({@code \u001F}) — the same string either way (PlainJsonTest compares the two).
  *
- * <p>Anything else (records, beans, {@code JsonNode}s, maps with other keys, nesting deeper than
+ * <p>Anything else (other records, beans, {@code JsonNode}s, maps with other keys, nesting deeper than
  * {@value #MAX_DEPTH}) returns {@code null}, and the caller uses the full codec.
  */
 final class PlainJson {
@@ -42,9 +49,9 @@ final class PlainJson {
      * small messages this class is (85 ns against 215 ns for a two-entry map).
      */
     static byte[] encodeLine(Object value, int maxString) {
-        // Records and beans, the common case for a Java sender, are turned away before any work.
+        // Beans and the like are turned away before any work.
         if (value != null && !(value instanceof Map<?, ?> || value instanceof List<?> || value instanceof String
-                || value instanceof Number || value instanceof Boolean)) {
+                || value instanceof Number || value instanceof Boolean || value instanceof Record)) {
             return null;
         }
         StringBuilder out = new StringBuilder(64);
@@ -82,6 +89,23 @@ final class PlainJson {
                 if (!write(out, e.getValue(), depth + 1, maxString)) return false;
             }
             out.append('}');
+        } else if (v instanceof Record r) {
+            RecordPlan plan = RecordPlan.PLANS.get(r.getClass());
+            if (plan == RecordPlan.NOT_PLAIN) return false;
+            out.append('{');
+            for (int i = 0; i < plan.names.length; i++) {
+                if (i > 0) out.append(',');
+                string(out, plan.names[i]);
+                out.append(':');
+                Object component;
+                try {
+                    component = (Object) plan.accessors[i].invokeExact((Object) r);
+                } catch (Throwable e) { // an accessor that throws: let Jackson report it
+                    return false;
+                }
+                if (!write(out, component, depth + 1, maxString)) return false;
+            }
+            out.append('}');
         } else if (v instanceof List<?> l) {
             out.append('[');
             boolean first = true;
@@ -95,6 +119,63 @@ final class PlainJson {
             return false;
         }
         return true;
+    }
+
+    /**
+     * How a record class is written: its components in declaration order, by name, as Jackson's default
+     * mapper writes a record — for the records where nothing else could change that: a public record with
+     * no annotations at all, no interfaces and no other getter-like methods ({@code getX()}, {@code isX()},
+     * which Jackson would add as properties). Anything else is {@link #NOT_PLAIN} and goes to Jackson.
+     */
+    private static final class RecordPlan {
+        static final RecordPlan NOT_PLAIN = new RecordPlan(new String[0], new MethodHandle[0]);
+        /** Here, not in PlainJson: a child whose first messages are maps never loads any of this. */
+        static final ClassValue<RecordPlan> PLANS = new ClassValue<>() {
+            @Override
+            protected RecordPlan computeValue(Class<?> type) {
+                return of(type);
+            }
+        };
+
+        final String[] names;
+        /** (Object) -> Object. */
+        final MethodHandle[] accessors;
+
+        private RecordPlan(String[] names, MethodHandle[] accessors) {
+            this.names = names;
+            this.accessors = accessors;
+        }
+
+        static RecordPlan of(Class<?> type) {
+            if (!type.isRecord() || !Modifier.isPublic(type.getModifiers()) || type.getInterfaces().length > 0
+                    || type.getAnnotations().length > 0) {
+                return NOT_PLAIN;
+            }
+            for (Method m : type.getDeclaredMethods()) {
+                if (Modifier.isStatic(m.getModifiers()) || !Modifier.isPublic(m.getModifiers())) continue;
+                if (m.getAnnotations().length > 0) return NOT_PLAIN;
+                String n = m.getName();
+                if (m.getParameterCount() == 0 && (n.startsWith("get") || n.startsWith("is"))) return NOT_PLAIN;
+            }
+            for (Field f : type.getDeclaredFields()) {
+                if (f.getAnnotations().length > 0) return NOT_PLAIN;
+            }
+            RecordComponent[] components = type.getRecordComponents();
+            String[] names = new String[components.length];
+            MethodHandle[] accessors = new MethodHandle[components.length];
+            MethodType getter = MethodType.methodType(Object.class, Object.class);
+            try {
+                for (int i = 0; i < components.length; i++) {
+                    if (components[i].getAnnotations().length > 0) return NOT_PLAIN;
+                    names[i] = components[i].getName();
+                    // Public lookup: a record that other code could not call is left to Jackson.
+                    accessors[i] = MethodHandles.publicLookup().unreflect(components[i].getAccessor()).asType(getter);
+                }
+            } catch (IllegalAccessException | RuntimeException e) {
+                return NOT_PLAIN;
+            }
+            return new RecordPlan(names, accessors);
+        }
     }
 
     /** Jackson's default: {@code Double.toString}, and NaN and the infinities as strings. */

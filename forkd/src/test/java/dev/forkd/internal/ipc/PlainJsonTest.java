@@ -52,6 +52,70 @@ class PlainJsonTest {
         assertThat(PlainJson.encodeLine(null)).isEqualTo(codec.encode(null));
     }
 
+    public record Point(long seq, String msg) {}
+
+    public record Everything(int zz, String aa, Map<String, Object> map, List<Object> list, Point point, Double d,
+                             Boolean flag, Object anything) {}
+
+    public record Empty() {}
+
+    /** Jackson adds getter-like methods as properties: left to Jackson. */
+    public record WithGetter(int a) {
+        public int getB() {
+            return 2;
+        }
+    }
+
+    public record Annotated(@Deprecated int a) {}
+
+    public record WithInterface(int a) implements Comparable<WithInterface> {
+        @Override
+        public int compareTo(WithInterface o) {
+            return Integer.compare(a, o.a);
+        }
+    }
+
+    record NotPublic(int a) {}
+
+    /** An accessor that is not the field: Jackson writes what the accessor returns, and so must we. */
+    public record Shouting(String msg) {
+        @Override
+        public String msg() {
+            return msg.toUpperCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public record Throws(int a) {
+        @Override
+        public int a() {
+            throw new IllegalStateException("no");
+        }
+    }
+
+    @Test
+    void writesPlainRecordsAsTheCodecDoesAndLeavesTheOthersToIt() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("x", List.of(1, 2));
+        m.put("p", new Point(-1, "é\n"));
+        List<Object> plain = List.of(new Point(1, "x"), new Point(2, null), new Empty(), new Shouting("hey"),
+                new Everything(1, "b", m, Arrays.asList(new Point(3, "y"), null, 2.5), new Point(4, "z"), Double.NaN,
+                        true, Map.of("k", new Empty())),
+                List.of(new Point(5, "in a list")), Map.of("in a map", new Point(6, "v")));
+        for (Object v : plain) {
+            byte[] ours = PlainJson.encodeLine(v);
+            assertThat(ours).as("plain: %s", v).isNotNull();
+            assertThat(new String(ours, StandardCharsets.UTF_8))
+                    .isEqualTo(new String(codec.encode(v), StandardCharsets.UTF_8));
+        }
+        for (Object v : List.of(new WithGetter(1), new Annotated(1), new WithInterface(1), new NotPublic(1),
+                new Throws(1), new Everything(1, "b", Map.of(), List.of(), null, 1.0, false, new Object()),
+                List.of(new WithGetter(2)))) {
+            assertThat(PlainJson.encodeLine(v)).as("left to Jackson: %s", v.getClass().getSimpleName()).isNull();
+        }
+        // What Jackson writes for those, for the record: the getter becomes a property.
+        assertThat(new String(codec.encode(new WithGetter(1)), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1,\"b\":2}\n");
+    }
+
     @Test
     void stringsWithEveryKindOfEscapeDecodeToTheSameValueAsTheCodecs() throws Exception {
         Random random = new Random(42);
