@@ -127,6 +127,11 @@ public final class ForkOptions {
      * of this JVM trains a given file at a time: children forked meanwhile (the other workers of a cluster)
      * start without the cache until the trainer has exited and the file is complete. The class path must
      * consist of jar files only, and the cache belongs to one JDK build and class path.
+     *
+     * <p>The training child's JVM prints a few lines about the cache on its stdout when it exits ({@code
+     * Temporary AOTConfiguration recorded...}, {@code AOTCache creation is complete...}) and one on stderr
+     * ({@code Picked up JAVA_TOOL_OPTIONS...}). That is JDK 25's behaviour and no {@code -Xlog} option turns it
+     * off; a parent that reads a child's stdout as data should train with a separate run.
      */
     public ForkOptions aotCache(Path file) {
         return with(args, java, classPath, execArgv, env, cwd, silent, Objects.requireNonNull(file));
