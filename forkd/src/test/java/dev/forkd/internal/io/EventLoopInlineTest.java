@@ -83,7 +83,13 @@ class EventLoopInlineTest {
             EventLoop.beforeHandOver = null;
         }
         Thread.sleep(200); // a duplicate run, if any, would show up by now
-        loop.execute(() -> loop.unregister(efd, token));
+        CountDownLatch closed = new CountDownLatch(1);
+        loop.execute(() -> {
+            loop.unregister(efd, token);
+            LibC.close(efd);
+            closed.countDown();
+        });
+        assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(overlaps.get()).as("handler runs that overlapped, of " + handled.get()).isZero();
         assertThat(inlineRuns.get()).isEqualTo(tasks);
         assertThat(loopThreads).as("the loop was handed over at least once").hasSizeGreaterThan(1);
