@@ -497,7 +497,10 @@ public final class IpcChannel implements Channel {
                 Sockets.setsockopt(fd.value(), Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, BIG_SEND_BUFFER);
             }
             long now = System.nanoTime();
-            boolean flood = now - lastSendNanos < FLOOD_GAP_NANOS && queuedBytes < COALESCE_LIMIT && o.fd == null;
+            // While a coalesced write is pending, later sends join it (a sender slowed by a page fault or a GC
+            // would otherwise fall back to one write per message).
+            boolean flood = (flushScheduled || now - lastSendNanos < FLOOD_GAP_NANOS) && queuedBytes < COALESCE_LIMIT
+                    && o.fd == null;
             lastSendNanos = now;
             if (flood) {
                 if (!flushScheduled && !writeArmed) {
