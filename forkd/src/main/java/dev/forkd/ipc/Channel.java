@@ -24,7 +24,10 @@ import java.util.function.Consumer;
  * the calling thread.
  *
  * <p><b>Flow control.</b> {@link #send} queues the message and returns; the future completes once it has been
- * written to the socket (not when the peer has read it). While more than {@link #SEND_QUEUE_LIMIT} bytes are
+ * written to the socket (not when the peer has read it). Sends that follow each other within microseconds are
+ * written together by forkd's event loop, so a process that exits right after sending should wait for the
+ * last send's future first (as a Node process should not call {@code process.exit()} right after
+ * {@code process.send}). While more than {@link #SEND_QUEUE_LIMIT} bytes are
  * queued because the peer reads slowly, {@code send} blocks the calling thread until there is room, so a slow
  * reader never grows the sender's heap without bound. (Two peers that only ever send from inside their
  * message listeners, faster than the other side reads, can therefore stall each other; send from another
