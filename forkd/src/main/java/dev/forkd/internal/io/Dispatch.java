@@ -25,7 +25,7 @@ public final class Dispatch {
 
     private static void dispatch(Runnable task) {
         EventLoop loop = EventLoop.current();
-        if (loop != null && loop.inLoop() && !loop.inInlineTask() && BACKOFF.allowed()) {
+        if (loop != null && loop.inHandler() && BACKOFF.allowed()) {
             loop.runInline(new EventLoop.InlineTask() {
                 @Override
                 public void run() {

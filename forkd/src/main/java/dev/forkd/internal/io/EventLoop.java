@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * watchdog thread checks, while inline work runs, that no task stays blocked (parked, waiting, sleeping) for
  * more than {@value #STALL_MILLIS} ms or runnable for more than {@value #BUSY_MILLIS} ms (the JDK cannot tell
  * computing from a blocking system call). If one does, the watchdog gives the loop to a new platform thread
- * and tells the task it {@link
- * InlineTask#stalled() stalled}; the old thread finishes that task (and nothing else of the loop's) and ends.
+ * and tells the task it {@link InlineTask#stalled() stalled}; the old thread finishes that task (and nothing
+ * else of the loop's) and ends.
  * Tasks queued behind the stalled one are started on virtual threads. So a blocking listener costs the loop at
  * most a few milliseconds, once: a stalled task is expected to stop asking for inline runs.
  *
@@ -173,11 +173,12 @@ public final class EventLoop {
     }
 
     /**
-     * True on the loop thread while it runs inline tasks: the thread may block there (the watchdog will hand
-     * the loop on), unlike in a handler, which must never block.
+     * True on the loop thread in a handler, task or timer, where code must never block; false elsewhere,
+     * including inside an inline task, which may block (the watchdog hands the loop on).
      */
-    public boolean inInlineTask() {
-        return Thread.currentThread() == inlineRunner;
+    public boolean inHandler() {
+        Thread t = Thread.currentThread();
+        return t == thread && t != inlineRunner;
     }
 
     /** Queues a task to run on the loop thread after the current batch of events; loop thread only. */
@@ -389,7 +390,7 @@ public final class EventLoop {
         b.tasks[stuck].stalled();
         int i;
         while ((i = b.next.getAndIncrement()) < b.size) {
-            Thread.ofVirtual().name("forkd-ipc-deliver").start(b.tasks[i]);
+            Thread.ofVirtual().name("forkd-inline").start(b.tasks[i]); // IPC deliveries, future completions
         }
     }
 

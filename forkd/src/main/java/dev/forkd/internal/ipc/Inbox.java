@@ -105,7 +105,7 @@ final class Inbox implements EventLoop.InlineTask {
 
     void kick() {
         if (!queue.isEmpty() && !listeners.isEmpty() && draining.compareAndSet(false, true)) {
-            if (loop.inLoop() && !loop.inInlineTask() && backoff.allowed()) {
+            if (loop.inHandler() && backoff.allowed()) {
                 loop.runInline(this);
             } else {
                 Thread.ofVirtual().name("forkd-ipc-deliver").start(this::drain);

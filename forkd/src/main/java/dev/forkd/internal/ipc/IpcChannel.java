@@ -476,7 +476,7 @@ public final class IpcChannel implements Channel {
             // The loop thread never waits for room, except inside a listener it runs (its watchdog moves the loop
             // to another thread, which then writes the queue out).
             while (queuedBytes > SEND_QUEUE_LIMIT && !closed && !closeWhenDrained
-                    && (!loop.inLoop() || loop.inInlineTask())) {
+                    && !loop.inHandler()) {
                 try {
                     room.await();
                 } catch (InterruptedException e) {
@@ -630,7 +630,7 @@ public final class IpcChannel implements Channel {
     }
 
     private void complete(List<CompletableFuture<Void>> futures) {
-        if (loop.inLoop() && !loop.inInlineTask()) {
+        if (loop.inHandler()) {
             Dispatch.EVENTS.execute(() -> futures.forEach(f -> f.complete(null)));
         } else {
             futures.forEach(f -> f.complete(null));
