@@ -57,22 +57,64 @@ public final class IpcChannel implements Channel {
     private static final long INBOX_LOW = 2L << 20;
     private static final int READS_PER_EVENT = 16;
 
-    /** One queued message. {@code fd} is a private duplicate, closed once sent. */
+    /**
+     * One queued write: a message, or a batch of small plain messages (each with its own future) that later
+     * ones join until its first byte is written. {@code fd} is a private duplicate, closed once sent.
+     */
     private static final class Outgoing {
-        final byte[] bytes;
+        byte[] bytes;
+        int len;
         final Fd fd;
         final boolean control;
         final SelectableChannel closeOnAck;
-        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final boolean batch;
+        /** The futures of the sends this write completes, in order. */
+        CompletableFuture<?>[] futures;
+        int futureCount;
         int off;
 
         Outgoing(byte[] bytes, Fd fd, boolean control, SelectableChannel closeOnAck) {
             this.bytes = bytes;
+            this.len = bytes.length;
             this.fd = fd;
             this.control = control;
             this.closeOnAck = closeOnAck;
+            this.batch = false;
+            this.futures = new CompletableFuture<?>[] {new CompletableFuture<Void>()};
+            this.futureCount = 1;
+        }
+
+        private Outgoing(byte[] buffer) {
+            this.bytes = buffer;
+            this.fd = null;
+            this.control = false;
+            this.closeOnAck = null;
+            this.batch = true;
+            this.futures = new CompletableFuture<?>[16];
+        }
+
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Void> done() {
+            return (CompletableFuture<Void>) futures[0];
+        }
+
+        /** Appends one message to this batch. */
+        void append(byte[] b, int n, CompletableFuture<Void> done) {
+            if (len + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.min(BATCH_BYTES, Math.max(bytes.length * 2, len + n)));
+            }
+            System.arraycopy(b, 0, bytes, len, n);
+            len += n;
+            if (futureCount == futures.length) futures = Arrays.copyOf(futures, futureCount * 2);
+            futures[futureCount++] = done;
         }
     }
+
+    /** A batch holds at most this many bytes; messages up to {@link #BATCH_MESSAGE} bytes join one. */
+    private static final int BATCH_BYTES = 64 * 1024;
+    private static final int BATCH_MESSAGE = 4 * 1024;
+    /** Each sending thread encodes plain messages into its own buffer, then copies them into a batch. */
+    private static final ThreadLocal<PlainJson.Sink> SINKS = ThreadLocal.withInitial(() -> new PlainJson.Sink(256));
 
     private final EventLoop loop = EventLoop.get();
     private final Fd fd;
@@ -136,6 +178,8 @@ public final class IpcChannel implements Channel {
      */
     private long lastSendNanos; // guarded by lock
     private boolean flushScheduled; // guarded by lock
+    /** The buffer of the last batch written, for the next batch. Guarded by lock. */
+    private byte[] spareBatch;
     private static final long FLOOD_GAP_NANOS = 2_000;
     /** Coalesced bytes beyond this are written by the sender itself. */
     private static final int COALESCE_LIMIT = 64 * 1024;
@@ -419,14 +463,30 @@ public final class IpcChannel implements Channel {
 
     @Override
     public CompletableFuture<Void> send(Object message) {
-        // Plain values (maps, lists, strings, numbers) skip Jackson's per-call set-up: ~2.5× faster here.
-        byte[] line = PlainJson.encodeLine(message, PLAIN_MAX_STRING);
-        return enqueue(new Outgoing(line != null ? line : JsonCodec.shared().encode(message), null, false, null));
+        // Plain values (maps, lists, records, strings, numbers) skip Jackson's per-call set-up and are encoded
+        // into this thread's buffer; a small one is then copied into the batch at the queue's tail, so that a
+        // flood of small messages costs one future each, not a byte array, a queue entry and a future.
+        PlainJson.Sink sink = SINKS.get();
+        if (sink.inUse) sink = new PlainJson.Sink(256); // a record accessor that sends, while we encode
+        sink.inUse = true;
+        try {
+            sink.reset();
+            if (PlainJson.encodeLine(message, PLAIN_MAX_STRING, sink)) {
+                return sink.len <= BATCH_MESSAGE ? enqueue(null, sink.buf, sink.len)
+                        : enqueue(new Outgoing(Arrays.copyOf(sink.buf, sink.len), null, false, null), null, 0);
+            }
+        } finally {
+            sink.inUse = false;
+            if (sink.buf.length > BATCH_BYTES) SINKS.remove(); // do not keep a big message's buffer
+        }
+        byte[] line = JsonCodec.shared().encode(message);
+        return line.length <= BATCH_MESSAGE ? enqueue(null, line, line.length)
+                : enqueue(new Outgoing(line, null, false, null), null, 0);
     }
 
     /** Sends one already encoded message: a JSON text and its {@code \n}, as {@link JsonCodec#encode} makes it. */
     CompletableFuture<Void> sendLine(byte[] line) {
-        return enqueue(new Outgoing(line, null, false, null));
+        return enqueue(new Outgoing(line, null, false, null), null, 0);
     }
 
     @Override
@@ -462,15 +522,20 @@ public final class IpcChannel implements Channel {
         } catch (PosixException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return enqueue(new Outgoing(JsonCodec.shared().encode(envelope), dup, false, closeOnAck ? handle : null));
+        return enqueue(new Outgoing(JsonCodec.shared().encode(envelope), dup, false, closeOnAck ? handle : null), null, 0);
     }
 
     /** Sends one of forkd's internal messages (cmd NODE_...), in order with user messages. */
     public CompletableFuture<Void> sendInternal(JsonNode message) {
-        return enqueue(new Outgoing(JsonCodec.shared().encode(message), null, false, null));
+        return enqueue(new Outgoing(JsonCodec.shared().encode(message), null, false, null), null, 0);
     }
 
-    private CompletableFuture<Void> enqueue(Outgoing o) {
+    /**
+     * Queues {@code o}, or, when it is null, the small fd-less message {@code plain[0, plainLen)} (copied into
+     * the batch at the queue's tail). Returns the message's future.
+     */
+    private CompletableFuture<Void> enqueue(Outgoing o, byte[] plain, int plainLen) {
+        CompletableFuture<Void> done;
         lock.lock();
         try {
             // The loop thread never waits for room, except inside a listener it runs (its watchdog moves the loop
@@ -485,35 +550,54 @@ public final class IpcChannel implements Channel {
                 }
             }
             if (closed || closeWhenDrained) {
-                if (o.fd != null) o.fd.close();
+                if (o != null && o.fd != null) o.fd.close();
                 return CompletableFuture.failedFuture(new ChannelClosedException(
                         "the IPC channel to " + peer + " is closed"));
             }
-            queue.add(o);
-            queuedBytes += o.bytes.length;
-            if (o.bytes.length >= BIG_MESSAGE && !bigSendBuffer) {
-                bigSendBuffer = true;
-                // best effort: the kernel caps it at net.core.wmem_max without a word
-                Sockets.setsockopt(fd.value(), Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, BIG_SEND_BUFFER);
+            if (o == null) {
+                done = new CompletableFuture<>();
+                Outgoing tail = queue.peekLast();
+                if (tail == null || !tail.batch || tail.off > 0 || tail.len + plainLen > BATCH_BYTES) {
+                    byte[] buffer;
+                    if (spareBatch != null && spareBatch.length >= plainLen) {
+                        buffer = spareBatch;
+                        spareBatch = null;
+                    } else {
+                        buffer = new byte[Math.max(plainLen, 256)];
+                    }
+                    tail = new Outgoing(buffer);
+                    queue.add(tail);
+                }
+                tail.append(plain, plainLen, done);
+                queuedBytes += plainLen;
+            } else {
+                done = o.done();
+                queue.add(o);
+                queuedBytes += o.len;
+                if (o.len >= BIG_MESSAGE && !bigSendBuffer) {
+                    bigSendBuffer = true;
+                    // best effort: the kernel caps it at net.core.wmem_max without a word
+                    Sockets.setsockopt(fd.value(), Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, BIG_SEND_BUFFER);
+                }
             }
             long now = System.nanoTime();
             // While a coalesced write is pending, later sends join it (a sender slowed by a page fault or a GC
             // would otherwise fall back to one write per message).
             boolean flood = (flushScheduled || now - lastSendNanos < FLOOD_GAP_NANOS) && queuedBytes < COALESCE_LIMIT
-                    && o.fd == null;
+                    && (o == null || o.fd == null);
             lastSendNanos = now;
             if (flood) {
                 if (!flushScheduled && !writeArmed) {
                     flushScheduled = true;
                     loop.execute(this::scheduledFlush);
                 }
-                return o.done;
+                return done;
             }
         } finally {
             lock.unlock();
         }
         flush();
-        return o.done;
+        return done;
     }
 
     private void scheduledFlush() {
@@ -540,7 +624,7 @@ public final class IpcChannel implements Channel {
             } else {
                 queue.addFirst(o);
             }
-            queuedBytes += o.bytes.length;
+            queuedBytes += o.len;
         } finally {
             lock.unlock();
         }
@@ -553,7 +637,7 @@ public final class IpcChannel implements Channel {
      * until the peer's ACK.
      */
     private void flush() {
-        List<CompletableFuture<Void>> written = null;
+        List<Outgoing> written = null;
         boolean closeNow = false;
         lock.lock();
         try {
@@ -564,7 +648,7 @@ public final class IpcChannel implements Channel {
                 boolean withFd = head.off == 0 && head.fd != null;
                 try {
                     if (withFd) {
-                        n = FdPassing.send(fd.value(), head.bytes, 0, head.bytes.length, head.fd.number());
+                        n = FdPassing.send(fd.value(), head.bytes, 0, head.len, head.fd.number());
                     } else {
                         int len = gather(); // first: it may replace the buffer
                         n = FdPassing.sendPlain(fd.value(), sendBuffer, len, sendStructs);
@@ -583,15 +667,16 @@ public final class IpcChannel implements Channel {
                 // Hand the n bytes out to the messages they came from, in order.
                 while (n > 0) {
                     Outgoing o = queue.peekFirst();
-                    int take = Math.min(n, o.bytes.length - o.off);
+                    int take = Math.min(n, o.len - o.off);
                     o.off += take;
                     n -= take;
-                    if (o.off < o.bytes.length) break;
+                    if (o.off < o.len) break;
                     queue.pollFirst();
-                    queuedBytes -= o.bytes.length;
+                    queuedBytes -= o.len;
                     if (o.fd != null) awaitingAcks.add(o);
+                    if (o.batch && (spareBatch == null || o.bytes.length > spareBatch.length)) spareBatch = o.bytes;
                     if (written == null) written = new ArrayList<>();
-                    written.add(o.done);
+                    written.add(o);
                 }
                 room.signalAll();
             }
@@ -621,7 +706,7 @@ public final class IpcChannel implements Channel {
         int total = 0;
         for (Outgoing o : queue) {
             if (total > 0 && ((o.fd != null && o.off == 0) || (gated() && !o.control))) break;
-            int take = (int) Math.min(o.bytes.length - o.off, sendBuffer.byteSize() - total);
+            int take = (int) Math.min(o.len - o.off, sendBuffer.byteSize() - total);
             MemorySegment.copy(o.bytes, o.off, sendBuffer, ValueLayout.JAVA_BYTE, total, take);
             total += take;
             if (total == sendBuffer.byteSize() || o.fd != null) break; // nothing follows a handle before its ACK
@@ -629,11 +714,24 @@ public final class IpcChannel implements Channel {
         return total;
     }
 
-    private void complete(List<CompletableFuture<Void>> futures) {
+    private void complete(List<Outgoing> written) {
         if (loop.inHandler()) {
-            Dispatch.EVENTS.execute(() -> futures.forEach(f -> f.complete(null)));
+            Dispatch.EVENTS.execute(() -> completeNow(written, null));
         } else {
-            futures.forEach(f -> f.complete(null));
+            completeNow(written, null);
+        }
+    }
+
+    /** Completes the futures of {@code written}: normally, or with {@code failure}. */
+    private static void completeNow(List<Outgoing> written, Throwable failure) {
+        for (Outgoing o : written) {
+            for (int i = 0; i < o.futureCount; i++) {
+                if (failure == null) {
+                    o.futures[i].complete(null);
+                } else {
+                    o.futures[i].completeExceptionally(failure);
+                }
+            }
         }
     }
 
@@ -751,8 +849,8 @@ public final class IpcChannel implements Channel {
             if (o.fd != null) o.fd.close();
         }
         Dispatch.EVENTS.execute(() -> {
-            ChannelClosedException e = new ChannelClosedException("the IPC channel to " + peer + " closed before the message was written");
-            for (Outgoing o : dropped) o.done.completeExceptionally(e);
+            completeNow(dropped, new ChannelClosedException(
+                    "the IPC channel to " + peer + " closed before the message was written"));
             disconnected.complete(null);
         });
         if (ack != null && ack.closeOnAck != null) {

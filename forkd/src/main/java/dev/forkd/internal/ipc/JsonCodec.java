@@ -22,6 +22,8 @@ public final class JsonCodec {
     private static final int MAX_CAUSE_CHARS = 200;
 
     private final JsonMapper mapper;
+    /** Whether {@link TreeReader} may read lines: only with the default mapper, whose trees it reproduces. */
+    private final boolean treeReader;
 
     /** The default codec: compact output, exactly one JSON value per line, no limit on string length. */
     public JsonCodec() {
@@ -33,12 +35,17 @@ public final class JsonCodec {
                         .build())
                 .disable(SerializationFeature.INDENT_OUTPUT)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .build());
+                .build(), true);
     }
 
     /** A codec with the caller's mapper (custom modules); it must not pretty-print. */
     public JsonCodec(JsonMapper mapper) {
+        this(mapper, false);
+    }
+
+    private JsonCodec(JsonMapper mapper, boolean treeReader) {
         this.mapper = mapper;
+        this.treeReader = treeReader;
     }
 
     /** The JVM's shared codec, built on first use (building a mapper is the dearest part of a child's start-up). */
@@ -111,8 +118,17 @@ public final class JsonCodec {
 
     /** {@link #parse(byte[])} for the first {@code len} bytes of {@code utf8}. */
     public JsonNode parse(byte[] utf8, int len) throws MessageFormatException {
+        return parse(utf8, 0, len);
+    }
+
+    /** {@link #parse(byte[])} for {@code utf8[off, off+len)}. */
+    public JsonNode parse(byte[] utf8, int off, int len) throws MessageFormatException {
+        if (treeReader) {
+            JsonNode tree = TreeReader.read(mapper.getNodeFactory(), utf8, off, len);
+            if (tree != null) return tree;
+        }
         boolean blank = true;
-        for (int i = 0; i < len; i++) {
+        for (int i = off; i < off + len; i++) {
             byte b = utf8[i];
             if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
                 blank = false;
@@ -124,9 +140,9 @@ public final class JsonCodec {
                     "blank line on the IPC channel", 0, null);
         }
         try {
-            return mapper.readTree(utf8, 0, len);
+            return mapper.readTree(utf8, off, len);
         } catch (JacksonException e) {
-            String text = new String(utf8, 0, Math.min(len, 512), java.nio.charset.StandardCharsets.UTF_8);
+            String text = new String(utf8, off, Math.min(len, 512), java.nio.charset.StandardCharsets.UTF_8);
             throw new MessageFormatException(MessageFormatException.Kind.MALFORMED_JSON,
                     "malformed JSON on the IPC channel: " + MessageFormatException.excerpt(text) + ": "
                             + shorten(e), 0, e);

@@ -168,8 +168,31 @@ class PlainJsonTest {
         for (int i = 0; i < PlainJson.MAX_DEPTH; i++) deep = List.of(deep);
         assertThat(PlainJson.encodeLine(deep)).isNotNull();
         assertThat(PlainJson.encodeLine(List.of(deep))).isNull();
-        assertThat(PlainJson.encodeLine(Map.of("s", "x".repeat(11)), 10)).isNull(); // long text goes to Jackson
-        assertThat(PlainJson.encodeLine(Map.of("x".repeat(11), 1), 10)).isNull();
-        assertThat(PlainJson.encodeLine(Map.of("s", "x".repeat(10)), 10)).isNotNull();
+        PlainJson.Sink sink = new PlainJson.Sink(4);
+        sink.ascii("kept\n");
+        // long text goes to Jackson, and what was in the buffer before stays as it was
+        assertThat(PlainJson.encodeLine(Map.of("s", "x".repeat(11)), 10, sink)).isFalse();
+        assertThat(PlainJson.encodeLine(Map.of("x".repeat(11), 1), 10, sink)).isFalse();
+        assertThat(PlainJson.encodeLine(List.of(1, 2, new Object()), 10, sink)).isFalse();
+        assertThat(new String(sink.buf, 0, sink.len, StandardCharsets.UTF_8)).isEqualTo("kept\n");
+        assertThat(PlainJson.encodeLine(Map.of("s", "x".repeat(10)), 10, sink)).isTrue();
+        assertThat(new String(sink.buf, 0, sink.len, StandardCharsets.UTF_8)).isEqualTo("kept\n{\"s\":\"xxxxxxxxxx\"}\n");
+    }
+
+    @Test
+    void longStringsAndNumbersCrossTheBuffersStepsIntact() {
+        // the encoder checks capacity every 1,024 characters: put pairs and escapes on both sides of a step
+        StringBuilder sb = new StringBuilder();
+        Random random = new Random(42);
+        String[] pieces = {"a", "é", "日", "😀", "\n", "\u0001", "\"", "\ud800"};
+        while (sb.length() < 5000) sb.append(pieces[random.nextInt(pieces.length)]);
+        for (int shift = 0; shift < 4; shift++) {
+            String s = "x".repeat(shift) + sb;
+            assertThat(lowerEscapes(PlainJson.encodeLine(s))).isEqualTo(lowerEscapes(codec.encode(s)));
+        }
+        for (long n : new long[] {0, 9, 10, -1, -10, 99, 100, Integer.MAX_VALUE, Integer.MIN_VALUE, Long.MAX_VALUE,
+                Long.MIN_VALUE, Long.MIN_VALUE + 1}) {
+            assertThat(new String(PlainJson.encodeLine(n), StandardCharsets.UTF_8)).isEqualTo(n + "\n");
+        }
     }
 }
