@@ -4,6 +4,7 @@ import dev.forkd.internal.ipc.JsonCodec;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -20,7 +21,7 @@ final class Protocol {
     private Protocol() {}
 
     static ObjectNode message(String act) {
-        ObjectNode m = JsonCodec.shared().mapper().createObjectNode().put("cmd", CMD);
+        ObjectNode m = JsonNodeFactory.instance.objectNode().put("cmd", CMD);
         if (act != null) m.put("act", act);
         return m;
     }
@@ -39,7 +40,7 @@ final class Protocol {
     }
 
     static ObjectNode sockname(InetSocketAddress a) {
-        return JsonCodec.shared().mapper().createObjectNode()
+        return JsonNodeFactory.instance.objectNode()
                 .put("address", a.getAddress().getHostAddress())
                 .put("family", a.getAddress() instanceof java.net.Inet6Address ? "IPv6" : "IPv4")
                 .put("port", a.getPort());

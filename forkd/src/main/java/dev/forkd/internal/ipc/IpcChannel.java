@@ -35,6 +35,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -383,7 +384,7 @@ public final class IpcChannel implements Channel {
             case "NODE_HANDLE" -> onHandle(m, fds);
             case "NODE_SOCKET_GET_COUNT" -> {
                 String key = m.path("key").asString("");
-                ObjectNode reply = JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_SOCKET_COUNT").put("key", key)
+                ObjectNode reply = JsonNodeFactory.instance.objectNode().put("cmd", "NODE_SOCKET_COUNT").put("key", key)
                         .put("count", openSockets(key));
                 sendControl(reply);
             }
@@ -399,14 +400,14 @@ public final class IpcChannel implements Channel {
     private void onHandle(JsonNode m, List<Fd> fds) {
         if (fds.isEmpty()) {
             // No fd arrived (MSG_CTRUNC, or a peer that forgot it): Node answers NACK and the sender retries.
-            sendControl(JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_HANDLE_NACK"));
+            sendControl(JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE_NACK"));
             return;
         }
         for (int i = 1; i < fds.size(); i++) fds.get(i).close();
         Fd received = fds.getFirst();
-        sendControl(JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_HANDLE_ACK")); // before any user code
+        sendControl(JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE_ACK")); // before any user code
         String type = m.path("type").asString("");
-        JsonNode msg = m.has("msg") ? m.get("msg") : JsonCodec.shared().mapper().nullNode();
+        JsonNode msg = m.has("msg") ? m.get("msg") : JsonNodeFactory.instance.nullNode();
         Handle handle = null;
         RuntimeException error = null;
         try {
@@ -447,7 +448,7 @@ public final class IpcChannel implements Channel {
     /** Node's server.close() in the sender waits for this: poll until every socket with the key is closed. */
     private void awaitSocketsClosed(String key) {
         if (openSockets(key) == 0) {
-            sendControl(JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_SOCKET_ALL_CLOSED").put("key", key));
+            sendControl(JsonNodeFactory.instance.objectNode().put("cmd", "NODE_SOCKET_ALL_CLOSED").put("key", key));
         } else if (!closed()) {
             loop.schedule(100_000_000L, () -> awaitSocketsClosed(key));
         }
@@ -509,7 +510,7 @@ public final class IpcChannel implements Channel {
     public CompletableFuture<Void> sendHandle(JsonNode message, SelectableChannel handle, String type,
                                               boolean closeOnAck) {
         if (!handle.isOpen()) throw new IllegalArgumentException("the handle is closed: " + handle);
-        ObjectNode envelope = JsonCodec.shared().mapper().createObjectNode().put("cmd", "NODE_HANDLE").put("type", type);
+        ObjectNode envelope = JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE").put("type", type);
         envelope.set("msg", message);
         Fd dup;
         try {

@@ -7,6 +7,7 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * Node's JSON serialization mode, one message per line: {@code JSON.stringify(value) + "\n"} in UTF-8.
@@ -21,34 +22,20 @@ import tools.jackson.databind.json.JsonMapper;
 public final class JsonCodec {
     private static final int MAX_CAUSE_CHARS = 200;
 
-    private final JsonMapper mapper;
-    /** Whether {@link TreeReader} may read lines: only with the default mapper, whose trees it reproduces. */
-    private final boolean treeReader;
+    /** The caller's mapper, or null for the standard one (built on first use: see {@link #mapper()}). */
+    private final JsonMapper custom;
 
     /** The default codec: compact output, exactly one JSON value per line, no limit on string length. */
     public JsonCodec() {
-        this(JsonMapper.builder(JsonFactory.builder()
-                        // The line-length bound of JsonLineDecoder is the size limit; Jackson's default
-                        // 20M-char string limit would reject a legal message as "malformed".
-                        .streamReadConstraints(StreamReadConstraints.builder()
-                                .maxStringLength(Integer.MAX_VALUE).build())
-                        .build())
-                .disable(SerializationFeature.INDENT_OUTPUT)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .build(), true);
+        this.custom = null;
     }
 
     /** A codec with the caller's mapper (custom modules); it must not pretty-print. */
     public JsonCodec(JsonMapper mapper) {
-        this(mapper, false);
+        this.custom = java.util.Objects.requireNonNull(mapper);
     }
 
-    private JsonCodec(JsonMapper mapper, boolean treeReader) {
-        this.mapper = mapper;
-        this.treeReader = treeReader;
-    }
-
-    /** The JVM's shared codec, built on first use (building a mapper is the dearest part of a child's start-up). */
+    /** The JVM's shared default codec. Cheap: its mapper is only built when something needs Jackson. */
     public static JsonCodec shared() {
         return Shared.CODEC;
     }
@@ -57,9 +44,29 @@ public final class JsonCodec {
         static final JsonCodec CODEC = new JsonCodec();
     }
 
-    public JsonMapper mapper() {
-        return mapper;
+    /**
+     * The standard mapper, built on first use. A fresh JVM spends 150-180 ms building its first databind mapper,
+     * so the default codec avoids it: plain values and trees are written by {@link PlainJson}, lines are read by
+     * {@link TreeReader}, and only other values (beans, {@code Message.as}) and unusual input need Jackson.
+     */
+    private static final class StandardMapper {
+        static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                        // The line-length bound of JsonLineDecoder is the size limit; Jackson's default
+                        // 20M-char string limit would reject a legal message as "malformed".
+                        .streamReadConstraints(StreamReadConstraints.builder()
+                                .maxStringLength(Integer.MAX_VALUE).build())
+                        .build())
+                .disable(SerializationFeature.INDENT_OUTPUT)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
     }
+
+    public JsonMapper mapper() {
+        return custom != null ? custom : StandardMapper.MAPPER;
+    }
+
+    /** Strings longer than this are left to Jackson's bulk writer, which is faster for big text. */
+    private static final int PLAIN_MAX_STRING = 8 * 1024;
 
     /**
      * One framed message: the compact JSON of {@code value} followed by {@code \n}. Never a blank line: even
@@ -70,9 +77,13 @@ public final class JsonCodec {
      *     holding one), which would split the message in two on the wire
      */
     public byte[] encode(Object value) {
+        if (custom == null) {
+            PlainJson.Sink sink = new PlainJson.Sink(128);
+            if (PlainJson.encodeLine(value, PLAIN_MAX_STRING, sink)) return java.util.Arrays.copyOf(sink.buf, sink.len);
+        }
         byte[] json;
         try {
-            json = mapper.writeValueAsBytes(value);
+            json = mapper().writeValueAsBytes(value);
         } catch (JacksonException e) {
             throw new IllegalArgumentException("cannot send " + describe(value) + " as JSON: " + shorten(e), e);
         }
@@ -103,7 +114,7 @@ public final class JsonCodec {
                     "blank line on the IPC channel", 0, null);
         }
         try {
-            return mapper.readTree(line);
+            return mapper().readTree(line);
         } catch (JacksonException e) {
             throw new MessageFormatException(MessageFormatException.Kind.MALFORMED_JSON,
                     "malformed JSON on the IPC channel: " + MessageFormatException.excerpt(line) + ": "
@@ -123,8 +134,8 @@ public final class JsonCodec {
 
     /** {@link #parse(byte[])} for {@code utf8[off, off+len)}. */
     public JsonNode parse(byte[] utf8, int off, int len) throws MessageFormatException {
-        if (treeReader) {
-            JsonNode tree = TreeReader.read(mapper.getNodeFactory(), utf8, off, len);
+        if (custom == null) {
+            JsonNode tree = TreeReader.read(JsonNodeFactory.instance, utf8, off, len);
             if (tree != null) return tree;
         }
         boolean blank = true;
@@ -140,7 +151,7 @@ public final class JsonCodec {
                     "blank line on the IPC channel", 0, null);
         }
         try {
-            return mapper.readTree(utf8, off, len);
+            return mapper().readTree(utf8, off, len);
         } catch (JacksonException e) {
             String text = new String(utf8, off, Math.min(len, 512), java.nio.charset.StandardCharsets.UTF_8);
             throw new MessageFormatException(MessageFormatException.Kind.MALFORMED_JSON,

@@ -12,11 +12,25 @@ import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.BigIntegerNode;
+import tools.jackson.databind.node.BooleanNode;
+import tools.jackson.databind.node.DecimalNode;
+import tools.jackson.databind.node.DoubleNode;
+import tools.jackson.databind.node.FloatNode;
+import tools.jackson.databind.node.IntNode;
+import tools.jackson.databind.node.LongNode;
+import tools.jackson.databind.node.NullNode;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.node.ShortNode;
+import tools.jackson.databind.node.StringNode;
 
 /**
  * Encodes plain Java values — {@code null}, strings, booleans, the boxed integer and floating-point types,
- * {@code BigInteger}/{@code BigDecimal}, {@code Map}s with string keys, {@code List}s of these and plain
- * records of these (see {@link RecordPlan}) — without Jackson.
+ * {@code BigInteger}/{@code BigDecimal}, {@code Map}s with string keys, {@code List}s of these, plain
+ * records of these (see {@link RecordPlan}) and trees of Jackson's own {@code JsonNode} classes — without
+ * Jackson's serializers.
  *
  * <p>Why not Jackson here: a forked child's first message is on the critical path of every fork, and in a
  * fresh JVM the first databind {@code JsonMapper} costs 150-180 ms (about 460 classes loaded from the jar),
@@ -52,7 +66,8 @@ final class PlainJson {
     static boolean encodeLine(Object value, int maxString, Sink out) {
         // Beans and the like are turned away before any work.
         if (value != null && !(value instanceof Map<?, ?> || value instanceof List<?> || value instanceof String
-                || value instanceof Number || value instanceof Boolean || value instanceof Record)) {
+                || value instanceof Number || value instanceof Boolean || value instanceof Record
+                || isTree(value))) {
             return false;
         }
         int mark = out.len;
@@ -179,6 +194,66 @@ final class PlainJson {
                 if (!write(out, o, depth + 1, maxString)) return false;
             }
             out.ascii(']');
+        } else if (isTree(v)) {
+            return tree(out, (JsonNode) v, depth, maxString);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Last in every chain of checks: {@code instanceof JsonNode} loads Jackson's node classes, which a child that
+     * only sends maps never needs.
+     */
+    private static boolean isTree(Object v) {
+        return v instanceof JsonNode;
+    }
+
+    /**
+     * A tree of Jackson's own node classes, as its serializer writes it (a subclass, a POJO or binary node goes
+     * to Jackson).
+     */
+    private static boolean tree(Sink out, JsonNode n, int depth, int maxString) {
+        if (depth > MAX_DEPTH) return false;
+        Class<?> type = n.getClass();
+        if (type == ObjectNode.class) {
+            out.ascii('{');
+            boolean first = true;
+            for (Map.Entry<String, JsonNode> e : n.properties()) {
+                if (e.getKey().length() > maxString) return false;
+                if (!first) out.ascii(',');
+                first = false;
+                string(out, e.getKey());
+                out.ascii(':');
+                if (!tree(out, e.getValue(), depth + 1, maxString)) return false;
+            }
+            out.ascii('}');
+        } else if (type == ArrayNode.class) {
+            out.ascii('[');
+            boolean first = true;
+            for (JsonNode c : n.values()) {
+                if (!first) out.ascii(',');
+                first = false;
+                if (!tree(out, c, depth + 1, maxString)) return false;
+            }
+            out.ascii(']');
+        } else if (type == StringNode.class) {
+            String s = n.stringValue();
+            if (s.length() > maxString) return false;
+            string(out, s);
+        } else if (type == IntNode.class || type == LongNode.class || type == ShortNode.class) {
+            out.decimal(n.longValue());
+        } else if (type == BooleanNode.class) {
+            out.ascii(n.booleanValue() ? "true" : "false");
+        } else if (type == NullNode.class) {
+            out.ascii("null");
+        } else if (type == DoubleNode.class) {
+            floating(out, n.doubleValue(), Double.isFinite(n.doubleValue()));
+        } else if (type == FloatNode.class) {
+            floating(out, n.floatValue(), Float.isFinite(n.floatValue()));
+        } else if (type == BigIntegerNode.class || type == DecimalNode.class) {
+            out.ascii(n.numberValue().toString());
         } else {
             return false;
         }

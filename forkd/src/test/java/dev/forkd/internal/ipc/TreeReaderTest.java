@@ -109,7 +109,8 @@ class TreeReaderTest {
 
     private static final String[] WS = {"", "", "", " ", "\t", "\r\n", "  "};
 
-    private static void value(StringBuilder sb, Random r, int depth) {
+    /** A random JSON text (valid), with whitespace, escapes, non-ASCII and every number form. */
+    static void value(StringBuilder sb, Random r, int depth) {
         int kind = depth > 4 ? 2 + r.nextInt(5) : r.nextInt(7);
         switch (kind) {
             case 0 -> {
