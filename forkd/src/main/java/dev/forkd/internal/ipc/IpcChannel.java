@@ -347,6 +347,8 @@ public final class IpcChannel implements Channel {
     }
 
     private static final int SCAN_LIMIT = 64 * 1024;
+    /** Up to this length a byte loop searches a line; longer ones are searched as a String (vectorised). */
+    private static final int SHORT_LINE = 256;
     /** Messages with longer strings go to Jackson, whose bulk string writer is faster for them. */
     private static final int PLAIN_MAX_STRING = 8 * 1024;
     private static final byte[] CMD_PREFIX = "{\"cmd\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -364,6 +366,18 @@ public final class IpcChannel implements Channel {
             while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
             return len - i >= CMD_PREFIX.length
                     && Arrays.equals(line, i, i + CMD_PREFIX.length, CMD_PREFIX, 0, CMD_PREFIX.length);
+        }
+        if (len <= SHORT_LINE) {
+            // The common small message: a plain loop, no copy.
+            for (int i = 0; i + 1 < len; i++) {
+                byte c = line[i];
+                if (c == '\\' && line[i + 1] == 'u') return true;
+                if (c == '"' && i + 4 < len && line[i + 1] == 'c' && line[i + 2] == 'm' && line[i + 3] == 'd'
+                        && line[i + 4] == '"') {
+                    return true;
+                }
+            }
+            return false;
         }
         // The bytes seen as Latin-1: a plain copy (compact strings), and String.indexOf is vectorised.
         String ascii = new String(line, 0, len, java.nio.charset.StandardCharsets.ISO_8859_1);
