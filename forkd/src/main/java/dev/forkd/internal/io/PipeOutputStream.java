@@ -6,9 +6,6 @@ import dev.forkd.internal.posix.PosixException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,8 +28,6 @@ public final class PipeOutputStream extends OutputStream {
     private final ReentrantLock writeLock = new ReentrantLock();
     /** Guards the fd number against close-and-reuse while a syscall is using it. */
     private final ReentrantLock fdLock = new ReentrantLock();
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffer = arena.allocate(CHUNK);
     private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
     private volatile boolean closed;
     private CompletableFuture<Void> writable; // loop thread + fdLock
@@ -60,8 +55,9 @@ public final class PipeOutputStream extends OutputStream {
                 fdLock.lock();
                 try {
                     if (closed) throw new IOException("Stream closed");
-                    MemorySegment.copy(b, off, buffer, ValueLayout.JAVA_BYTE, 0, chunk);
-                    n = LibC.write(fd.value(), buffer, chunk);
+                    // From the array itself: no native buffer (a shared arena per stream cost a handshake with
+                    // every Java thread when it was closed). The fd is non-blocking, so the call is short.
+                    n = LibC.writeArray(fd.value(), b, off, chunk);
                     if (n < 0) err = LibC.errno();
                 } finally {
                     fdLock.unlock();
@@ -127,7 +123,6 @@ public final class PipeOutputStream extends OutputStream {
                 }
                 fd.close();
                 if (writable != null) writable.complete(null);
-                arena.close();
             } finally {
                 fdLock.unlock();
             }

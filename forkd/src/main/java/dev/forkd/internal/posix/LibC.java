@@ -296,6 +296,24 @@ public final class LibC {
         }
     }
 
+    /**
+     * write(2) straight from a Java array, without a native buffer to copy into first. A critical call: the
+     * garbage collector waits until it returns, so use it only on non-blocking fds and with bounded lengths.
+     */
+    public static long writeArray(int fd, byte[] b, int off, int len) {
+        try {
+            return (long) HeapIo.WRITE.invokeExact(Native.capture(), fd, MemorySegment.ofArray(b).asSlice(off, len),
+                    (long) len);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final class HeapIo {
+        static final MethodHandle WRITE = Native.withErrno("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(true));
+    }
+
     public static int close(int fd) {
         try {
             return (int) Io.CLOSE.invokeExact(Native.capture(), fd);
