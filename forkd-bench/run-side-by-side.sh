@@ -4,7 +4,7 @@
 #
 # Environment (all optional):
 #   ROUNDS=5                                     rounds; each runs every scenario once per implementation
-#   SCENARIOS="spawn-true execfile-echo capture threads"
+#   SCENARIOS="spawn-true spawn-pipes execfile-echo capture threads"   (spawn-pipes: Node's default stdio, 3 pipes)
 #   WARMUP=3000 COUNT=2000                       calls per run for spawn-true and execfile-echo (forkd needs
 #                                                a few thousand spawns before C2 has compiled its hot path)
 #   CAPTURE_BYTES=268435456 CAPTURE_WARMUP=4 CAPTURE_COUNT=6
@@ -27,7 +27,7 @@ java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 command -v node >/dev/null || { echo "node not found on PATH" >&2; exit 1; }
 
 ROUNDS="${ROUNDS:-5}"
-SCENARIOS="${SCENARIOS:-spawn-true execfile-echo capture threads}"
+SCENARIOS="${SCENARIOS:-spawn-true spawn-pipes execfile-echo capture threads}"
 WARMUP="${WARMUP:-3000}"
 COUNT="${COUNT:-2000}"
 CAPTURE_BYTES="${CAPTURE_BYTES:-268435456}"
@@ -43,7 +43,7 @@ jvm=("$java" --enable-native-access=ALL-UNNAMED -Xmx4g -cp "$jar" dev.forkd.benc
 
 args_for() { # scenario -> arguments after the implementation
   case "$1" in
-    spawn-true) echo "$WARMUP $COUNT $TRUE_PROGRAM" ;;
+    spawn-true | spawn-pipes) echo "$WARMUP $COUNT $TRUE_PROGRAM" ;;
     execfile-echo) echo "$WARMUP $COUNT" ;;
     capture) echo "$CAPTURE_BYTES $CAPTURE_WARMUP $CAPTURE_COUNT" ;;
     threads) echo "$CHILDREN $SLEEP" ;;

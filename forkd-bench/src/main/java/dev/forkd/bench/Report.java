@@ -21,6 +21,7 @@ public final class Report {
 
     private static final List<Target> TARGETS = List.of(
             new Target("spawn-true", "rate", 1.7, 2.0),
+            new Target("spawn-pipes", "rate", 1.7, 2.0),
             new Target("execfile-echo", "rate", 0, 2.0),
             new Target("capture", "throughput", 0, 1.0));
 

@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * format the Node scripts print. Usage:
  * <pre>
  *   SideBySide spawn-true    forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt; [program, default true]
+ *   SideBySide spawn-pipes   forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt; [program, default true]
  *   SideBySide execfile-echo forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt;
  *   SideBySide capture       forkd|pb &lt;bytes&gt; &lt;warm-up calls&gt; &lt;measured calls&gt;
  *   SideBySide threads       forkd|pb &lt;children&gt; &lt;sleep seconds&gt;
@@ -50,6 +51,12 @@ public final class SideBySide {
                 long ns = timed(call, intArg(args, 2), intArg(args, 3));
                 result(scenario, impl, "rate", intArg(args, 3) * 1e9 / ns, "ops/s");
             }
+            case "spawn-pipes" -> {
+                if (args.length > 4) trueProgram = args[4];
+                Call call = forkd ? SideBySide::forkdSpawnPipes : SideBySide::pbSpawnPipes;
+                long ns = timed(call, intArg(args, 2), intArg(args, 3));
+                result(scenario, impl, "rate", intArg(args, 3) * 1e9 / ns, "ops/s");
+            }
             case "execfile-echo" -> {
                 Call call = forkd ? SideBySide::forkdEcho : SideBySide::pbEcho;
                 long ns = timed(call, intArg(args, 2), intArg(args, 3));
@@ -71,7 +78,7 @@ public final class SideBySide {
     }
 
     private static void usage() {
-        System.err.println("usage: SideBySide spawn-true|execfile-echo forkd|pb <warm-up> <count>\n"
+        System.err.println("usage: SideBySide spawn-true|spawn-pipes|execfile-echo forkd|pb <warm-up> <count>\n"
                 + "       SideBySide capture forkd|pb <bytes> <warm-up> <count>\n"
                 + "       SideBySide threads forkd|pb <children> <sleep-seconds>");
         System.exit(2);
@@ -131,6 +138,23 @@ public final class SideBySide {
         byte[] out = p.getInputStream().readAllBytes();
         p.getErrorStream().readAllBytes();
         check(p.waitFor() == 0 && out.length == 6, "unexpected output");
+    }
+
+    // ---- spawn + 'close' of `true` with the default stdio: three pipes (Node's default too) ----
+
+    private static void forkdSpawnPipes() throws Exception {
+        ChildProcess child = ChildProcesses.spawn(Command.of(trueProgram));
+        check(child.onClose().join().success(), "true failed");
+        child.close(); // stdin: Node destroys it at exit
+    }
+
+    private static void pbSpawnPipes() throws Exception {
+        Process p = new ProcessBuilder(trueProgram).start();
+        int code = p.waitFor();
+        p.getOutputStream().close();
+        p.getInputStream().close();
+        p.getErrorStream().close();
+        check(code == 0, "true failed");
     }
 
     // ---- bulk capture of head -c N /dev/zero ----
