@@ -49,10 +49,10 @@ public interface Channel {
      * opens it; later calls return the same channel. The {@code NODE_CHANNEL_*} variables are not passed on to
      * this process's own children.
      *
-     * <p>A fresh JVM can send at once: messages of plain values (maps, lists, strings, numbers, booleans) go out
-     * before forkd's native layer and Jackson are loaded, which happens in the background after the first
-     * send (with {@code --add-opens java.base/sun.nio.ch}, which forkd's {@code fork} passes). Adding a listener,
-     * sending a handle or disconnecting waits for that.
+     * <p>A fresh JVM can send at once: messages of plain values (maps, lists, plain records, strings, numbers,
+     * booleans, {@code JsonNode} trees) go out before forkd's native layer is loaded, which happens in the
+     * background after the first send (with {@code --add-opens java.base/sun.nio.ch}, which forkd's
+     * {@code fork} passes). Adding a listener, sending a handle or disconnecting waits for that.
      */
     static Optional<Channel> parent() {
         return ParentChannel.get();
