@@ -25,9 +25,10 @@ import java.util.function.Consumer;
  *
  * <p><b>Flow control.</b> {@link #send} queues the message and returns; the future completes once it has been
  * written to the socket (not when the peer has read it). Sends that follow each other within microseconds are
- * written together by forkd's event loop, so a process that exits right after sending should wait for the
- * last send's future first (as a Node process should not call {@code process.exit()} right after
- * {@code process.send}). While more than {@link #SEND_QUEUE_LIMIT} bytes are
+ * written together by forkd's event loop a moment later; if the JVM exits meanwhile ({@code System.exit},
+ * the end of {@code main}, SIGTERM), a shutdown hook writes what is still queued, waiting at most a second
+ * for a peer that does not read. {@code Runtime.halt}, SIGKILL or a crash skip it: to be sure, wait for the
+ * last send's future. While more than {@link #SEND_QUEUE_LIMIT} bytes are
  * queued because the peer reads slowly, {@code send} blocks the calling thread until there is room, so a slow
  * reader never grows the sender's heap without bound. (Two peers that only ever send from inside their
  * message listeners, faster than the other side reads, can therefore stall each other; send from another

@@ -59,6 +59,19 @@ class ForkTest {
     }
 
     @Test
+    void sendsQueuedWhenTheChildCallsExitAreStillWritten() throws Exception {
+        // The child floods without waiting for a single future and calls System.exit at once: its sends are
+        // coalesced and not yet written, and forkd's exit hook has to write them out.
+        int n = 20_000;
+        ChildProcess child = forkChild("flood-exit", String.valueOf(n));
+        List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+        child.channel().orElseThrow().onMessage(m -> got.add(m.body().get("i").asInt()));
+        assertThat(child.onExit().get(30, TimeUnit.SECONDS).success()).isTrue();
+        assertThat(got).hasSize(n);
+        for (int i = 0; i < n; i++) assertThat(got.get(i)).isEqualTo(i);
+    }
+
+    @Test
     void aOneMebibyteMessageRoundTrips() throws Exception {
         ChildProcess child = forkChild("echo");
         Channel ch = child.channel().orElseThrow();

@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -218,8 +219,48 @@ public final class IpcChannel implements Channel {
     public static IpcChannel open(Fd fd, String peer) throws PosixException {
         Fds.setNonBlocking(fd.value());
         IpcChannel c = new IpcChannel(fd, peer);
+        OPEN.add(c);
         c.loop.execute(c::armRead);
         return c;
+    }
+
+    // ------------------------------------------------------------------ JVM exit
+
+    /** Channels not closed yet: the exit hook writes out what they still hold. */
+    private static final Set<IpcChannel> OPEN = ConcurrentHashMap.newKeySet();
+    /** How long the exit hook waits for a peer that does not read. */
+    private static final long EXIT_FLUSH_NANOS = 1_000_000_000L;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("forkd-ipc-exit").unstarted(() -> {
+            long deadline = System.nanoTime() + EXIT_FLUSH_NANOS;
+            for (IpcChannel c : OPEN) c.drainBefore(deadline);
+        }));
+    }
+
+    /**
+     * Writes what is queued before the JVM exits, from the calling (hook) thread: small sends are coalesced
+     * and written by the loop a moment later, so {@code send(...); System.exit(0)} would otherwise lose the
+     * last burst. The loop may be the thread that called exit, so this writes itself, retrying until the
+     * socket takes everything or {@code deadline} passes (a peer that does not read).
+     */
+    private void drainBefore(long deadline) {
+        while (true) {
+            lock.lock();
+            try {
+                if (closed || queue.isEmpty()) return;
+                writeArmed = false; // nobody may be left to handle EPOLLOUT: try the socket again from here
+            } finally {
+                lock.unlock();
+            }
+            flush();
+            if (System.nanoTime() - deadline > 0) return;
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ receiving (loop thread)
@@ -848,6 +889,7 @@ public final class IpcChannel implements Channel {
             if (closed) return;
             closed = true;
             connected = false;
+            OPEN.remove(this);
             if (token >= 0) loop.unregister(fd.number(), token);
             token = -1;
             fd.close();
