@@ -1,21 +1,4 @@
 'use strict';
 // Sequential spawn + 'exit' of `true` with stdio 'ignore'.
 // Usage: node spawn-true.js <warm-up> <count> [program, default true]
-const { spawn } = require('node:child_process');
-const { result, intArg, timed } = require('./common');
-
-const program = process.argv[4] || 'true';
-
-function spawnTrue() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, [], { stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${program} exited ${code}`))));
-  });
-}
-
-(async () => {
-  const count = intArg(1, 2000);
-  const secs = await timed(spawnTrue, intArg(0, 500), count);
-  result('spawn-true', 'rate', count / secs, 'ops/s');
-})();
+require('./spawn-loop')('spawn-true', { stdio: 'ignore' }, 'exit');
