@@ -69,6 +69,11 @@ class InteropTest {
         assertThat(first.get("connected").asBoolean()).isTrue();
         assertThat(first.get("envFd").stringValue()).isEqualTo("deleted");
         assertThat(in.poll(20, TimeUnit.SECONDS).get("echo").stringValue()).isEqualTo("plain");
+        // JSON.stringify writes a lone surrogate in a key as an escape; Jackson alone would drop that line
+        ch.send(Map.of("\ud800", "lone \udc00"));
+        JsonNode lone = in.poll(20, TimeUnit.SECONDS);
+        assertThat(lone).isNotNull();
+        assertThat(lone.get("echo").get("\ud800").stringValue()).isEqualTo("lone \udc00");
         ch.send(Map.of("exit", 5));
         assertThat(node.waitFor().exitCode()).hasValue(5);
     }

@@ -67,12 +67,18 @@ class TreeReaderTest {
             framed[3 + line.length] = '}';
             JsonNode mine = TreeReader.read(codec.mapper().getNodeFactory(), framed, 3, line.length);
             JsonNode jackson;
+            String jacksonError = "";
             try {
                 jackson = codec.mapper().readTree(line);
             } catch (RuntimeException e) {
                 jackson = null;
+                jacksonError = String.valueOf(e.getMessage());
             }
             String shown = new String(line, StandardCharsets.UTF_8);
+            if (mine != null && jackson == null && jacksonError.contains("surrogate")
+                    && jacksonError.contains("property name")) {
+                continue; // the one intended difference: Jackson rejects such keys, JSON.stringify writes them
+            }
             if (mine != null) {
                 assertThat(jackson).as("Jackson rejects what TreeReader took: %s", shown).isNotNull();
                 assertSameTree(mine, jackson, shown);
@@ -84,6 +90,15 @@ class TreeReaderTest {
         // the generator mostly makes lines TreeReader takes itself; otherwise this test would prove little
         assertThat(fast).isGreaterThan(10_000);
         assertThat(rejectedByBoth).isGreaterThan(1_000);
+    }
+
+    @Test
+    void takesKeysWithLoneSurrogatesAsJsonStringifyWritesThem() {
+        byte[] b = "{\"\\ud800\":1,\"k\\udc00x\":\"\\ud83d\"}".getBytes(StandardCharsets.UTF_8);
+        JsonNode tree = TreeReader.read(codec.mapper().getNodeFactory(), b, 0, b.length);
+        assertThat(tree).isNotNull();
+        assertThat(tree.get("\ud800").asInt()).isEqualTo(1);
+        assertThat(tree.get("k\udc00x").stringValue()).isEqualTo("\ud83d");
     }
 
     private static void assertSameTree(JsonNode mine, JsonNode jackson, String line) {
