@@ -103,6 +103,49 @@ class ForkTest {
     }
 
     @Test
+    void concurrentSendersEachKeepTheirOrderAndEverySendCompletes() throws Exception {
+        // Several threads share the batches of one channel: every message arrives once, in its sender's order,
+        // and every future completes; mixed sizes put some messages in batches and some on their own.
+        ChildProcess child = forkChild("echo");
+        Channel ch = child.channel().orElseThrow();
+        int threads = 4;
+        int each = 20_000;
+        Map<Integer, List<Integer>> got = new java.util.concurrent.ConcurrentHashMap<>();
+        var latch = new java.util.concurrent.CountDownLatch(threads * each);
+        ch.onMessage(m -> {
+            JsonNode e = m.body().get("echo");
+            got.computeIfAbsent(e.get("t").asInt(), k -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(e.get("i").asInt());
+            latch.countDown();
+        });
+        String big = "b".repeat(5_000); // above the batch limit for one message
+        List<java.util.concurrent.CompletableFuture<Void>> last = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int tt = t;
+            senders.add(Thread.ofPlatform().start(() -> {
+                java.util.concurrent.CompletableFuture<Void> f = null;
+                for (int i = 0; i < each; i++) {
+                    f = ch.send(i % 1000 == 7 ? Map.of("t", tt, "i", i, "pad", big) : Map.of("t", tt, "i", i));
+                }
+                last.add(f);
+            }));
+        }
+        for (Thread s : senders) s.join();
+        for (var f : last) f.get(30, TimeUnit.SECONDS);
+        assertThat(latch.await(50, TimeUnit.SECONDS)).isTrue();
+        for (int t = 0; t < threads; t++) {
+            List<Integer> seq = got.get(t);
+            assertThat(seq).hasSize(each);
+            for (int i = 0; i < each; i++) {
+                if (seq.get(i) != i) throw new AssertionError("sender " + t + ": message " + i + " arrived as " + seq.get(i));
+            }
+        }
+        ch.disconnect();
+        assertThat(child.waitFor().success()).isTrue();
+    }
+
+    @Test
     void parentToChildFloodKeepsOrder() throws Exception {
         ChildProcess child = forkChild("echo");
         Channel ch = child.channel().orElseThrow();
