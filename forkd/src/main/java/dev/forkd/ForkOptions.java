@@ -131,7 +131,9 @@ public final class ForkOptions {
      * <p>The training child's JVM prints a few lines about the cache on its stdout when it exits ({@code
      * Temporary AOTConfiguration recorded...}, {@code AOTCache creation is complete...}) and one on stderr
      * ({@code Picked up JAVA_TOOL_OPTIONS...}). That is JDK 25's behaviour and no {@code -Xlog} option turns it
-     * off; a parent that reads a child's stdout as data should train with a separate run.
+     * off; a parent that reads a child's stdout as data should train with a separate run. (Its warnings about
+     * classes it cannot archive are turned off with {@code -Xlog:aot=error}; an {@code -Xlog} in
+     * {@link #execArgv} comes later and wins.)
      */
     public ForkOptions aotCache(Path file) {
         return with(args, java, classPath, execArgv, env, cwd, silent, Objects.requireNonNull(file));
@@ -188,7 +190,12 @@ public final class ForkOptions {
         argv.add(ADD_OPENS);
         switch (aot) {
             case USE -> argv.add("-XX:AOTCache=" + aotCache);
-            case TRAIN -> argv.add("-XX:AOTCacheOutput=" + aotCache);
+            case TRAIN -> {
+                argv.add("-XX:AOTCacheOutput=" + aotCache);
+                // The training run warns on stdout about every class it cannot archive ("Skipping ...:
+                // Unlinked class", dozens of lines); errors still show, and execArgv may set it back.
+                argv.add("-Xlog:aot=error");
+            }
             case NONE -> { }
         }
         argv.addAll(execArgv);
