@@ -22,7 +22,7 @@ final class DirectFd {
 
     /** {@link #of}, with the fd switched to blocking mode. */
     static FileDescriptor blocking(int fd) throws IOException {
-        FileDescriptor jfd = sun.nio.ch.IOUtil.newFD(fd);
+        FileDescriptor jfd = of(fd);
         sun.nio.ch.IOUtil.configureBlocking(jfd, true);
         return jfd;
     }

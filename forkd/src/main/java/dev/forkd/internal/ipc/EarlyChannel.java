@@ -144,7 +144,7 @@ final class EarlyChannel implements Channel {
         IpcChannel r = real;
         if (r != null) return r.send(message);
         byte[] line = PlainJson.encodeLine(message);
-        if (line == null) line = JsonCodec.shared().encode(message);
+        if (line == null) line = JsonCodec.shared().encodeWithMapper(message);
         lock.lock();
         try {
             r = real;

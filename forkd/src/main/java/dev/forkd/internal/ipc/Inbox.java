@@ -105,11 +105,7 @@ final class Inbox implements EventLoop.InlineTask {
 
     void kick() {
         if (!queue.isEmpty() && !listeners.isEmpty() && draining.compareAndSet(false, true)) {
-            if (loop.inHandler() && backoff.allowed()) {
-                loop.runInline(this);
-            } else {
-                Thread.ofVirtual().name("forkd-ipc-deliver").start(this::drain);
-            }
+            startDrainer(loop.inHandler());
         }
     }
 
@@ -118,7 +114,12 @@ final class Inbox implements EventLoop.InlineTask {
         if (drain(INLINE_BATCH)) return;
         // More is queued: deliver it on the loop's next turn, after I/O has had its chance; off the loop if
         // the watchdog has moved the loop on meanwhile or a stall keeps this inbox off it.
-        if (loop.inLoop() && backoff.allowed()) {
+        startDrainer(loop.inLoop());
+    }
+
+    /** The drainer runs inline on the loop if {@code onLoop} and no stall keeps this inbox off it, else on a virtual thread. */
+    private void startDrainer(boolean onLoop) {
+        if (onLoop && backoff.allowed()) {
             loop.runInline(this);
         } else {
             Thread.ofVirtual().name("forkd-ipc-deliver").start(this::drain);

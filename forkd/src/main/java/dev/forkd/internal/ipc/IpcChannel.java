@@ -390,8 +390,6 @@ public final class IpcChannel implements Channel {
     private static final int SCAN_LIMIT = 64 * 1024;
     /** Up to this length a byte loop searches a line; longer ones are searched as a String (vectorised). */
     private static final int SHORT_LINE = 256;
-    /** Messages with longer strings go to Jackson, whose bulk string writer is faster for them. */
-    private static final int PLAIN_MAX_STRING = 8 * 1024;
     private static final byte[] CMD_PREFIX = "{\"cmd\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /**
@@ -527,7 +525,7 @@ public final class IpcChannel implements Channel {
         sink.inUse = true;
         try {
             sink.reset();
-            if (PlainJson.encodeLine(message, PLAIN_MAX_STRING, sink)) {
+            if (PlainJson.encodeLine(message, JsonCodec.PLAIN_MAX_STRING, sink)) {
                 return sink.len <= BATCH_MESSAGE ? enqueue(null, sink.buf, sink.len)
                         : enqueue(new Outgoing(Arrays.copyOf(sink.buf, sink.len), null, false, null), null, 0);
             }
@@ -535,7 +533,7 @@ public final class IpcChannel implements Channel {
             sink.inUse = false;
             if (sink.buf.length > BATCH_BYTES) SINKS.remove(); // do not keep a big message's buffer
         }
-        byte[] line = JsonCodec.shared().encode(message);
+        byte[] line = JsonCodec.shared().encodeWithMapper(message); // PlainJson has just said no
         return line.length <= BATCH_MESSAGE ? enqueue(null, line, line.length)
                 : enqueue(new Outgoing(line, null, false, null), null, 0);
     }

@@ -66,7 +66,7 @@ public final class JsonCodec {
     }
 
     /** Strings longer than this are left to Jackson's bulk writer, which is faster for big text. */
-    private static final int PLAIN_MAX_STRING = 8 * 1024;
+    static final int PLAIN_MAX_STRING = 8 * 1024;
 
     /**
      * One framed message: the compact JSON of {@code value} followed by {@code \n}. Never a blank line: even
@@ -78,9 +78,14 @@ public final class JsonCodec {
      */
     public byte[] encode(Object value) {
         if (custom == null) {
-            PlainJson.Sink sink = new PlainJson.Sink(128);
-            if (PlainJson.encodeLine(value, PLAIN_MAX_STRING, sink)) return java.util.Arrays.copyOf(sink.buf, sink.len);
+            byte[] line = PlainJson.encodeLine(value, PLAIN_MAX_STRING);
+            if (line != null) return line;
         }
+        return encodeWithMapper(value);
+    }
+
+    /** {@link #encode} through the mapper only: for callers that have already tried {@link PlainJson}. */
+    byte[] encodeWithMapper(Object value) {
         byte[] json;
         try {
             json = mapper().writeValueAsBytes(value);

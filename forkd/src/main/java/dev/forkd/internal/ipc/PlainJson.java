@@ -41,7 +41,7 @@ import tools.jackson.databind.node.StringNode;
  * characters are escaped the way {@code JSON.stringify} does ({@code \u001f}) where Jackson writes upper-case
  * hex ({@code \u001F}) — the same string either way (PlainJsonTest compares the two).
  *
- * <p>Anything else (other records, beans, {@code JsonNode}s, maps with other keys, nesting deeper than
+ * <p>Anything else (other records, beans, other {@code JsonNode}s, maps with other keys, nesting deeper than
  * {@value #MAX_DEPTH}) returns {@code null}, and the caller uses the full codec.
  */
 final class PlainJson {
@@ -54,8 +54,13 @@ final class PlainJson {
 
     /** One framed line ({@code JSON + "\n"}, UTF-8) for a plain value, or {@code null} if the value is not plain. */
     static byte[] encodeLine(Object value) {
+        return encodeLine(value, Integer.MAX_VALUE);
+    }
+
+    /** {@link #encodeLine(Object)}, but {@code null} also when a string is longer than {@code maxString} characters. */
+    static byte[] encodeLine(Object value, int maxString) {
         Sink out = new Sink(64);
-        return encodeLine(value, Integer.MAX_VALUE, out) ? Arrays.copyOf(out.buf, out.len) : null;
+        return encodeLine(value, maxString, out) ? Arrays.copyOf(out.buf, out.len) : null;
     }
 
     /**
