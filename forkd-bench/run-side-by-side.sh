@@ -12,6 +12,7 @@
 #   EXECLOOP=path/to/execloop                    optional: the C ceiling of execfile-echo (c/execloop.c)
 #   TRUE_PROGRAM=true                            the do-nothing child of spawn-true, e.g. target/exit0
 #                                                (c/exit0.c) to take the dynamic loader out of the picture
+#   ECHO_PROGRAM=echo                            the child of execfile-echo, e.g. target/echo0 (c/echo0.c)
 #   CHILDREN=1000 SLEEP=2                        the threads scenario
 #   LOG=forkd-bench/target/side-by-side.log      raw RESULT lines with ROUND markers (overwritten)
 #   JAVA_HOME                                    a JDK >= 25 (the default `java` may be older)
@@ -36,6 +37,7 @@ CAPTURE_COUNT="${CAPTURE_COUNT:-6}"
 CHILDREN="${CHILDREN:-1000}"
 SLEEP="${SLEEP:-2}"
 TRUE_PROGRAM="${TRUE_PROGRAM:-true}"
+ECHO_PROGRAM="${ECHO_PROGRAM:-echo}"
 LOG="${LOG:-$here/target/side-by-side.log}"
 
 # Same JVM flags for forkd and ProcessBuilder; the heap is big enough for two copies of the capture.
@@ -44,7 +46,7 @@ jvm=("$java" --enable-native-access=ALL-UNNAMED -Xmx4g -cp "$jar" dev.forkd.benc
 args_for() { # scenario -> arguments after the implementation
   case "$1" in
     spawn-true | spawn-pipes) echo "$WARMUP $COUNT $TRUE_PROGRAM" ;;
-    execfile-echo) echo "$WARMUP $COUNT" ;;
+    execfile-echo) echo "$WARMUP $COUNT $ECHO_PROGRAM" ;;
     capture) echo "$CAPTURE_BYTES $CAPTURE_WARMUP $CAPTURE_COUNT" ;;
     threads) echo "$CHILDREN $SLEEP" ;;
     *) echo "unknown scenario $1" >&2; exit 2 ;;
@@ -55,7 +57,7 @@ run_one() { # scenario impl
   local scenario="$1" impl="$2" args
   args="$(args_for "$scenario")"
   if [[ "$impl" == c && "$scenario" == execfile-echo ]]; then
-    "$EXECLOOP" "$WARMUP" "$COUNT" "$(type -P echo)" 2>/dev/null
+    "$EXECLOOP" "$WARMUP" "$COUNT" "$(type -P "$ECHO_PROGRAM")" 2>/dev/null
   elif [[ "$impl" == c ]]; then
     # posix_spawn does not search PATH: give the C loop the file's path (type -P skips the shell builtin).
     "$SPAWNLOOP" forkd "$WARMUP" "$COUNT" "$(type -P "$TRUE_PROGRAM")" 2>/dev/null
@@ -70,7 +72,7 @@ run_one() { # scenario impl
 
 {
   echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -sr), $(nproc) cores, $("$java" -version 2>&1 | head -1), node $(node --version)"
-  echo "# ROUNDS=$ROUNDS SCENARIOS=\"$SCENARIOS\" TRUE_PROGRAM=$TRUE_PROGRAM WARMUP=$WARMUP COUNT=$COUNT CAPTURE_BYTES=$CAPTURE_BYTES CAPTURE_COUNT=$CAPTURE_COUNT CHILDREN=$CHILDREN SLEEP=$SLEEP"
+  echo "# ROUNDS=$ROUNDS SCENARIOS=\"$SCENARIOS\" TRUE_PROGRAM=$TRUE_PROGRAM ECHO_PROGRAM=$ECHO_PROGRAM WARMUP=$WARMUP COUNT=$COUNT CAPTURE_BYTES=$CAPTURE_BYTES CAPTURE_COUNT=$CAPTURE_COUNT CHILDREN=$CHILDREN SLEEP=$SLEEP"
 } | tee "$LOG"
 
 for ((r = 1; r <= ROUNDS; r++)); do

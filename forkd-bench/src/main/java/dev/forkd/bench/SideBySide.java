@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * <pre>
  *   SideBySide spawn-true    forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt; [program, default true]
  *   SideBySide spawn-pipes   forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt; [program, default true]
- *   SideBySide execfile-echo forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt;
+ *   SideBySide execfile-echo forkd|pb &lt;warm-up calls&gt; &lt;measured calls&gt; [program, default echo]
  *   SideBySide capture       forkd|pb &lt;bytes&gt; &lt;warm-up calls&gt; &lt;measured calls&gt;
  *   SideBySide threads       forkd|pb &lt;children&gt; &lt;sleep seconds&gt;
  * </pre>
@@ -58,6 +58,7 @@ public final class SideBySide {
                 result(scenario, impl, "rate", intArg(args, 3) * 1e9 / ns, "ops/s");
             }
             case "execfile-echo" -> {
+                if (args.length > 4) echoProgram = args[4];
                 Call call = forkd ? SideBySide::forkdEcho : SideBySide::pbEcho;
                 long ns = timed(call, intArg(args, 2), intArg(args, 3));
                 result(scenario, impl, "rate", intArg(args, 3) * 1e9 / ns, "ops/s");
@@ -127,13 +128,16 @@ public final class SideBySide {
 
     // ---- echo hello, stdout and stderr captured ----
 
+    /** {@code echo} unless a fifth argument names another program that prints "hello\n" (e.g. c/echo0.c). */
+    private static String echoProgram = "echo";
+
     private static void forkdEcho() {
-        Output out = ChildProcesses.execFile("echo", "hello").join();
+        Output out = ChildProcesses.execFile(echoProgram, "hello").join();
         check(out.stdout().length == 6, "unexpected output");
     }
 
     private static void pbEcho() throws Exception {
-        Process p = new ProcessBuilder("echo", "hello").start();
+        Process p = new ProcessBuilder(echoProgram, "hello").start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         p.getErrorStream().readAllBytes();
