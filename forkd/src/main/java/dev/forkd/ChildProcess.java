@@ -10,21 +10,37 @@ import java.util.concurrent.TimeoutException;
 /**
  * A running (or finished) child process started by {@link ChildProcesses#spawn}: Node's {@code ChildProcess}.
  *
- * <p>The child is reaped by forkd whatever you do with this object; it never becomes a zombie. Closing this
- * object releases the parent's ends of the pipes and the channel; it does not kill the child.
+ * <p>The child is reaped by forkd whatever you do with this object; it never becomes a zombie. Who closes the
+ * parent's ends of its pipes: a pipe the parent <em>writes</em> ({@link #stdin()}, a piped fd the child reads)
+ * is closed by forkd when the child has exited, as Node destroys {@code stdin} at exit; a pipe the parent
+ * <em>reads</em> ({@link #stdout()}, {@link #stderr()}, extra fds) is closed when it reaches end-of-file, which
+ * the parent sees once the child and every process that inherited the pipe have closed it, or when you close
+ * the stream; {@link #close()} closes all of them now. A child you drop without closing holds no fd past its
+ * exit, except output nobody has read yet, which is released when its stream is garbage-collected.
  */
 public interface ChildProcess extends AutoCloseable {
 
     /** The child's process id. */
     long pid();
 
-    /** The parent's end of the child's fd 0. @throws IllegalStateException unless fd 0 is a {@link Stdio#pipe()} */
+    /**
+     * The parent's end of the child's fd 0. Closing it gives the child end-of-file; forkd closes it when the
+     * child has exited, after which writes throw {@code IOException("Stream closed: the child has exited")}.
+     *
+     * @throws IllegalStateException unless fd 0 is a {@link Stdio#pipe()}
+     */
     OutputStream stdin();
 
-    /** The child's fd 1, as the parent reads it. @throws IllegalStateException unless fd 1 is a pipe */
+    /**
+     * The child's fd 1, as the parent reads it. forkd reads the pipe ahead into this stream (at most 1 MiB,
+     * then the child blocks until you read) and closes the pipe at end-of-file; closing the stream discards
+     * what is buffered and closes the pipe at once (a child that writes on gets EPIPE).
+     *
+     * @throws IllegalStateException unless fd 1 is a pipe
+     */
     InputStream stdout();
 
-    /** The child's fd 2, as the parent reads it. @throws IllegalStateException unless fd 2 is a pipe */
+    /** The child's fd 2, as the parent reads it; closed as {@link #stdout()} is. @throws IllegalStateException unless fd 2 is a pipe */
     InputStream stderr();
 
     /** The parent's end of child fd {@code fd} if it is a {@link Stdio#pipe()}, else empty. */
@@ -51,10 +67,19 @@ public interface ChildProcess extends AutoCloseable {
     /** How the child ended, or empty while it runs. Never blocks. */
     Optional<ExitStatus> exitStatus();
 
-    /** Waits for the child to exit (Node's 'exit'); cheap on a virtual thread. */
+    /**
+     * Waits for the child to exit (Node's 'exit'); cheap on a virtual thread.
+     *
+     * @throws ReapException if the child's exit status could not be collected (another component of this JVM
+     *                       reaped it); the child is gone
+     */
     ExitStatus waitFor() throws InterruptedException;
 
-    /** Waits at most {@code timeout} for the child to exit. */
+    /**
+     * Waits at most {@code timeout} for the child to exit.
+     *
+     * @throws ReapException as {@link #waitFor()} does
+     */
     ExitStatus waitFor(Duration timeout) throws InterruptedException, TimeoutException;
 
     /**
@@ -62,6 +87,7 @@ public interface ChildProcess extends AutoCloseable {
      * data. Dependent stages may block: they run right after forkd's event loop has seen the exit, and if one
      * stays blocked for more than ~10 ms (or busy for ~100 ms) the loop moves to another thread (and such
      * stages run on virtual threads for a while). Each call returns a new future; cancelling it does not affect the child.
+     * It fails with {@link ReapException} if the exit status could not be collected, and so does {@link #onClose()}.
      */
     CompletableFuture<ExitStatus> onExit();
 
@@ -72,8 +98,9 @@ public interface ChildProcess extends AutoCloseable {
     CompletableFuture<ExitStatus> onClose();
 
     /**
-     * Closes the parent's ends of all pipes and disconnects the IPC channel, if any (after what is queued on it
-     * has been written). Does not kill or wait for the child. Idempotent.
+     * Closes the parent's ends of all pipes now, written or read, discarding unread output, and disconnects the
+     * IPC channel, if any (after what is queued on it has been written). Does not kill or wait for the child.
+     * Idempotent. Not needed to avoid leaks (see above), but it releases a running child's pipes early.
      */
     @Override
     void close();

@@ -2,6 +2,7 @@ package dev.forkd.internal.io;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.ref.Cleaner;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
@@ -32,9 +33,13 @@ public final class PipeInputStream extends InputStream implements PipeReader.Sin
     private IOException error;
     private PipeReader reader;
 
-    /** Connects the stream to its reader; called once, before the reader starts. */
+    /** Closes the pipe of a stream that became unreachable unread (a child dropped without close()). */
+    private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().daemon().name("forkd-cleaner").factory());
+
+    /** Connects the stream to its reader; called once, right after the reader started. */
     public void attach(PipeReader reader) {
         this.reader = reader;
+        CLEANER.register(this, reader.releaser());
     }
 
     @Override

@@ -30,6 +30,7 @@ public final class PipeOutputStream extends OutputStream {
     private final ReentrantLock fdLock = new ReentrantLock();
     private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
     private volatile boolean closed;
+    private volatile boolean childExited;
     private CompletableFuture<Void> writable; // loop thread + fdLock
     private long token = -1;                 // loop thread
 
@@ -54,7 +55,7 @@ public final class PipeOutputStream extends OutputStream {
                 int err = 0;
                 fdLock.lock();
                 try {
-                    if (closed) throw new IOException("Stream closed");
+                    if (closed) throw new IOException(childExited ? "Stream closed: the child has exited" : "Stream closed");
                     // From the array itself: no native buffer (a shared arena per stream cost a handshake with
                     // every Java thread when it was closed). The fd is non-blocking, so the call is short.
                     n = LibC.writeArray(fd.value(), b, off, chunk);
@@ -107,6 +108,15 @@ public final class PipeOutputStream extends OutputStream {
     /** Completes when the fd has been closed. */
     public CompletableFuture<Void> closedFuture() {
         return closedFuture;
+    }
+
+    /**
+     * Closes the pipe because its reader, the child, has been reaped; later writes say so. A write blocked
+     * on a full pipe (a grandchild holds the other end and does not read) fails at once.
+     */
+    public void closeAtExit() {
+        childExited = true;
+        close();
     }
 
     /** Closes the pipe (the child reads EOF); idempotent, never blocks on a full pipe. */

@@ -107,10 +107,7 @@ public final class Reaper {
             }
             int err = LibC.errno();
             if (err == Errno.EINTR) continue;
-            // ECHILD: someone else reaped our child (a foreign waitpid(-1)); the status is lost.
-            LOG.log(System.Logger.Level.ERROR, new PosixException("waitid", err, "pid " + pid).getMessage()
-                    + ": another component reaped forkd's child; reporting exit code 255");
-            return new WaitStatus(true, 255, 0, false);
+            return lost(err, pid);
         }
     }
 
@@ -120,9 +117,20 @@ public final class Reaper {
             while (true) {
                 if (LibC.waitid(LibC.P_PID, pid, si, LibC.WEXITED) == 0) return decode(si);
                 int err = LibC.errno();
-                if (err != Errno.EINTR) return new WaitStatus(true, 255, 0, false);
+                if (err != Errno.EINTR) return lost(err, pid);
             }
         }
+    }
+
+    /**
+     * A status that cannot be had. ECHILD: someone else reaped our child (a foreign waitpid(-1)), so the
+     * child is gone but how it ended is unknown; reported as a failure, never as a made-up exit code.
+     */
+    private static WaitStatus lost(int err, int pid) {
+        String why = err == Errno.ECHILD ? ": another component reaped forkd's child; its exit status is lost" : "";
+        PosixException failure = new PosixException("waitid", err, "pid " + pid + why);
+        LOG.log(System.Logger.Level.ERROR, failure.getMessage());
+        return WaitStatus.lost(failure);
     }
 
     /** siginfo_t: si_code at 8, si_status at 24. */

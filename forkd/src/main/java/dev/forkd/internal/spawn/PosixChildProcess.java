@@ -2,6 +2,7 @@ package dev.forkd.internal.spawn;
 
 import dev.forkd.ChildProcess;
 import dev.forkd.ExitStatus;
+import dev.forkd.ReapException;
 import dev.forkd.Signal;
 import dev.forkd.SpawnException;
 import dev.forkd.StdioStream;
@@ -13,6 +14,7 @@ import dev.forkd.internal.io.Fds;
 import dev.forkd.internal.io.PipeInputStream;
 import dev.forkd.internal.io.PipeOutputStream;
 import dev.forkd.internal.io.PipeReader;
+import dev.forkd.internal.posix.Errno;
 import dev.forkd.internal.posix.LibC;
 import dev.forkd.internal.posix.PosixException;
 import dev.forkd.internal.reap.PidHandle;
@@ -27,17 +29,32 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
-/** The {@link ChildProcess} of a posix_spawn'ed child. */
+/**
+ * The {@link ChildProcess} of a posix_spawn'ed child.
+ *
+ * <p>Who closes what (Go's closeAfterStart / closeAfterWait): the child's ends of every pipe are closed by
+ * {@link Spawner} right after the spawn. Of the parent's ends, a <em>write</em> end (stdin, a parent-written
+ * fd, the write copy of a duplex socket) is closed when the child is reaped, as Node destroys stdin at exit
+ * and the JDK's {@code processExited()} does; a <em>read</em> end is closed by its reader at EOF (which
+ * comes once the child and every process that inherited the pipe have closed it); {@link #close()} closes
+ * all of them at once. A read end whose stream the user dropped unread is closed when the stream is
+ * garbage-collected. So a child nobody closes holds no fd beyond its own lifetime and its unread output.
+ */
 public final class PosixChildProcess implements ChildProcess {
 
     private final SpawnRequest request;
     private final PidHandle pid;
     private final StdioStream[] streams;
+    /** Every parent-side end, for close(). */
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    /** The parent's write ends: closed at reap. */
+    private final List<PipeOutputStream> writeEnds = new ArrayList<>();
     /** Completed on the loop thread at reap; waitFor() waits on it. */
     private final CompletableFuture<ExitStatus> reaped = new CompletableFuture<>();
     /** 'exit': reaped, and the channel's last messages delivered. Completed by forkd's own threads. */
@@ -50,13 +67,13 @@ public final class PosixChildProcess implements ChildProcess {
      */
     private CompletableFuture<ExitStatus> exitEvents; // guarded by this
     private CompletableFuture<ExitStatus> closeEvents; // guarded by this
-    private volatile ExitStatus status;
     private volatile boolean killed;
     private IpcChannel channel;
 
     private PosixChildProcess(SpawnRequest request, Spawner.Spawned spawned, IntFunction<PipeReader.Sink> sinks,
                               boolean growPipes) throws PosixException {
         this.request = request;
+        this.pid = spawned.pid();
         Fd[] ends = spawned.parentEnds();
         streams = new StdioStream[ends.length];
         List<CompletableFuture<Void>> outputs = new ArrayList<>();
@@ -64,7 +81,7 @@ public final class PosixChildProcess implements ChildProcess {
         try {
             for (; i < ends.length; i++) {
                 if (ends[i] == null) continue;
-                attach(i, ends[i], request.slots().get(i), sinks, growPipes, spawned.pid(), outputs);
+                attach(i, ends[i], request.slots().get(i), sinks, growPipes, pid.pid(), outputs);
             }
         } catch (PosixException | RuntimeException e) {
             // What was attached is closed by its owner (readers on the loop); the rest is still ours.
@@ -74,9 +91,10 @@ public final class PosixChildProcess implements ChildProcess {
         }
         CompletableFuture<Void> allOutputs = CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new));
         closeReady = exitReady.thenCombine(allOutputs, (st, v) -> st);
-        this.pid = Reaper.open(spawned.pid());
         if (request.killGroup() && !request.setsid()) ShutdownGuard.add(pid);
-        Reaper.watch(pid, this::onReaped);
+        // Not this::onReaped: what the loop holds until the reap must not hold the streams, so that a stream
+        // the user dropped unread can be collected (and its pipe closed) while a blocked child still runs.
+        Reaper.watch(pid, reapAction(pid, List.copyOf(writeEnds), channel, reaped, exitReady));
     }
 
     /** Wires the parent's end of child fd {@code i} to a stream, a sink or the channel. */
@@ -86,6 +104,7 @@ public final class PosixChildProcess implements ChildProcess {
             case Slot.ParentWrites w -> {
                 PipeOutputStream out = new PipeOutputStream(end);
                 closeables.add(out);
+                writeEnds.add(out);
                 streams[i] = new Stream(null, out, i);
             }
             case Slot.ParentReads r -> {
@@ -119,6 +138,7 @@ public final class PosixChildProcess implements ChildProcess {
                     throw e;
                 }
                 closeables.add(out);
+                writeEnds.add(out);
                 PipeInputStream pis = new PipeInputStream();
                 PipeReader reader = PipeReader.start(end, pis);
                 pis.attach(reader);
@@ -146,8 +166,12 @@ public final class PosixChildProcess implements ChildProcess {
             return new PosixChildProcess(request, spawned, sinks, growCapturePipes);
         } catch (PosixException | RuntimeException e) {
             // The child runs but we cannot talk to it (its pipe ends are closed by now): kill and reap it.
-            Reaper.watch(Reaper.open(spawned.pid()), st -> { });
-            LibC.kill(spawned.pid(), Signal.SIGKILL.number());
+            try {
+                spawned.pid().signal(Signal.SIGKILL.number());
+            } catch (PosixException ignored) {
+                // gone already, or not ours to signal: the reaper below collects it either way
+            }
+            Reaper.watch(spawned.pid(), st -> { });
             throw Spawner.failure(e instanceof PosixException p ? p.syscall() : "spawn",
                     e instanceof PosixException p ? p.errno() : 0, request.display(), e);
         }
@@ -156,11 +180,28 @@ public final class PosixChildProcess implements ChildProcess {
     /** How long 'exit' waits for the channel's last messages after the child was reaped. */
     private static final long CHANNEL_DRAIN_NANOS = 1_000_000_000L;
 
-    private void onReaped(WaitStatus ws) {
+    private static Consumer<WaitStatus> reapAction(PidHandle pid, List<PipeOutputStream> writeEnds,
+                                                   IpcChannel channel, CompletableFuture<ExitStatus> reaped,
+                                                   CompletableFuture<ExitStatus> exitReady) {
+        return ws -> onReaped(ws, pid, writeEnds, channel, reaped, exitReady);
+    }
+
+    private static void onReaped(WaitStatus ws, PidHandle pid, List<PipeOutputStream> writeEnds, IpcChannel channel,
+                                 CompletableFuture<ExitStatus> reaped, CompletableFuture<ExitStatus> exitReady) {
+        ShutdownGuard.remove(pid);
+        // Nobody can read what is written to a dead child (a grandchild that inherited the pipe aside, as in
+        // Node): close the write ends now, not when (or if) the user calls close().
+        for (PipeOutputStream out : writeEnds) out.closeAtExit();
+        if (ws.isLost()) {
+            PosixException f = ws.failure();
+            ReapException lost = new ReapException(f.getMessage(), f.syscall(), f.errno(), Errno.name(f.errno()),
+                    pid.pid());
+            reaped.completeExceptionally(lost);
+            exitReady.completeExceptionally(lost);
+            return;
+        }
         ExitStatus st = ws.exited() ? new ExitStatus.Exited(ws.code())
                 : new ExitStatus.Signaled(Signal.of(ws.signal()), ws.coreDumped());
-        status = st;
-        ShutdownGuard.remove(pid);
         reaped.complete(st);
         if (channel == null) {
             exitReady.complete(st);
@@ -270,7 +311,7 @@ public final class PosixChildProcess implements ChildProcess {
 
     @Override
     public Optional<ExitStatus> exitStatus() {
-        return Optional.ofNullable(status);
+        return reaped.state() == Future.State.SUCCESS ? Optional.of(reaped.resultNow()) : Optional.empty();
     }
 
     @Override
@@ -278,7 +319,7 @@ public final class PosixChildProcess implements ChildProcess {
         try {
             return reaped.get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
+            throw lost(e);
         }
     }
 
@@ -287,8 +328,19 @@ public final class PosixChildProcess implements ChildProcess {
         try {
             return reaped.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
+            throw lost(e);
         }
+    }
+
+    /** The only way {@link #reaped} fails. */
+    private static ReapException lost(ExecutionException e) {
+        if (e.getCause() instanceof ReapException r) {
+            // A fresh copy whose stack trace shows the waiting caller, the original as its cause's place.
+            ReapException copy = new ReapException(r.getMessage(), r.syscall(), r.errno(), r.code(), r.pid());
+            copy.addSuppressed(r);
+            return copy;
+        }
+        throw new IllegalStateException(e.getCause());
     }
 
     private synchronized CompletableFuture<ExitStatus> exitEvents() {
@@ -327,7 +379,7 @@ public final class PosixChildProcess implements ChildProcess {
 
     @Override
     public String toString() {
-        ExitStatus st = status;
+        ExitStatus st = exitStatus().orElse(null);
         return "ChildProcess[pid=" + pid.pid() + ", " + (st == null ? "running" : st) + ", " + request.display() + "]";
     }
 

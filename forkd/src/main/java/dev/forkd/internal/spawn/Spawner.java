@@ -6,6 +6,7 @@ import dev.forkd.internal.io.Fds;
 import dev.forkd.internal.posix.Errno;
 import dev.forkd.internal.posix.LibC;
 import dev.forkd.internal.posix.PosixException;
+import dev.forkd.internal.reap.PidHandle;
 import dev.forkd.internal.reap.Reaper;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,8 +25,11 @@ import java.util.List;
  * spawns has SIGQUIT blocked, and children would inherit that).
  */
 public final class Spawner {
-    /** What a successful spawn leaves the parent: the pid and its ends of the pipes, by child fd. */
-    public record Spawned(int pid, Fd[] parentEnds) {}
+    /**
+     * What a successful spawn leaves the parent: the child's one handle (pid and pidfd, opened right after the
+     * spawn, before anything else can fail) and the parent's ends of the pipes, by child fd.
+     */
+    public record Spawned(PidHandle pid, Fd[] parentEnds) {}
 
     /** The two signal sets every spawn uses, built once. */
     private static final class Sigsets {
@@ -111,7 +115,7 @@ public final class Spawner {
                             cStrings(arena, req.argv()), envp);
                     if (rc != 0) throw failure("posix_spawn", rc, file, null);
                     ok = true;
-                    return new Spawned(pid.get(ValueLayout.JAVA_INT, 0), parentEnds);
+                    return new Spawned(Reaper.open(pid.get(ValueLayout.JAVA_INT, 0)), parentEnds);
                 } finally {
                     LibC.posix_spawnattr_destroy(attr);
                 }
