@@ -24,6 +24,8 @@ public final class PipeReader {
         void onEnd(IOException error);
     }
 
+    private static final System.Logger LOG = System.getLogger("dev.forkd");
+
     /** Reads per readiness event before yielding to other fds. */
     private static final int READS_PER_EVENT = 16;
 
@@ -62,6 +64,21 @@ public final class PipeReader {
         return done;
     }
 
+    /**
+     * What closes this reader's fd once its sink is unreachable: it holds the fd and the done future, not the
+     * reader or the sink. Safe because a reader whose sink can be collected is not registered (the loop's
+     * handler table would hold the sink otherwise): it is paused or finished, so nothing uses the fd.
+     */
+    Runnable releaser() {
+        EventLoop l = loop;
+        Fd f = fd;
+        CompletableFuture<Void> d = done;
+        return () -> l.execute(() -> {
+            f.close();
+            d.complete(null);
+        });
+    }
+
     /** Resumes a paused reader; any thread. */
     public void resume() {
         loop.execute(() -> {
@@ -92,7 +109,16 @@ public final class PipeReader {
         for (int i = 0; i < READS_PER_EVENT && !finished; i++) {
             long n = LibC.read(fd.value(), buf, EventLoop.SCRATCH_SIZE);
             if (n > 0) {
-                if (!sink.onData(buf, (int) n)) {
+                boolean more;
+                try {
+                    more = sink.onData(buf, (int) n);
+                } catch (RuntimeException | Error e) {
+                    // A failing sink ends this reader (and its operation, through onEnd), never the loop: left
+                    // registered, a level-triggered fd with data would call it again for ever.
+                    finish(new IOException("forkd's reader of " + fd + " failed", e));
+                    return;
+                }
+                if (!more) {
                     // Unregister rather than clear the interest: epoll reports EPOLLHUP whatever the mask,
                     // so a paused pipe whose writer has gone would otherwise spin the loop.
                     loop.unregister(fd.number(), token);
@@ -121,6 +147,8 @@ public final class PipeReader {
         fd.close();
         try {
             sink.onEnd(error);
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "forkd's reader of " + fd + ": its sink failed at the end", e);
         } finally {
             done.complete(null);
         }

@@ -28,6 +28,7 @@ final class Capture implements PipeReader.Sink {
 
     private final long max;
     private final Runnable onOverflow;
+    private final java.util.function.Consumer<IOException> onError;
     /** What does not fit the heap part; created on first need. */
     private Arena arena; // filled on the loop, read by the thread finishing the exec: shared
     private static final int HEAP_BYTES = 64 * 1024;
@@ -39,9 +40,10 @@ final class Capture implements PipeReader.Sink {
     private long size;
     private boolean overflowed;
 
-    Capture(long max, Runnable onOverflow) {
+    Capture(long max, Runnable onOverflow, java.util.function.Consumer<IOException> onError) {
         this.max = Math.min(max, MAX_ARRAY);
         this.onOverflow = onOverflow;
+        this.onError = onError;
     }
 
     @Override
@@ -81,7 +83,7 @@ final class Capture implements PipeReader.Sink {
 
     @Override
     public void onEnd(IOException error) {
-        // A read error ends the capture like EOF; what was read is kept.
+        if (error != null) onError.accept(error); // the output is incomplete: the operation fails with it
     }
 
     boolean overflowed() {

@@ -32,13 +32,18 @@ public final class ExecRunner {
     private final boolean dispatch;
     private final CompletableFuture<Output> result = new CompletableFuture<>();
     private final EventLoop loop = EventLoop.get();
+    /**
+     * Set once the spawn has returned. The child's output can overflow maxBuffer before that (the readers
+     * start inside the spawn): a kill asked for meanwhile is recorded in {@link #killing} and applied by
+     * {@link #run} as soon as the child is known. Both under this object's lock.
+     */
     private PosixChildProcess child;
     private Capture out;
     private Capture err;
     private EventLoop.Timer timeoutTimer;
+    private boolean killing; // guarded by this
     private volatile boolean killed;
     private volatile boolean timedOut;
-    private volatile boolean killing;
 
     private ExecRunner(Command command, ExecOptions options, boolean checkStatus, boolean dispatch) {
         this.command = command;
@@ -65,11 +70,17 @@ public final class ExecRunner {
     }
 
     private void run(SpawnRequest req) throws SpawnException {
-        child = PosixChildProcess.start(req, fd -> switch (fd) {
-            case 1 -> out = new Capture(options.maxBuffer(), this::overflow);
-            case 2 -> err = new Capture(options.maxBuffer(), this::overflow);
+        PosixChildProcess started = PosixChildProcess.start(req, fd -> switch (fd) {
+            case 1 -> out = new Capture(options.maxBuffer(), this::killTree, this::fail);
+            case 2 -> err = new Capture(options.maxBuffer(), this::killTree, this::fail);
             default -> null;
         }, options.maxBuffer() > Capture.PIPE_GROWTH_THRESHOLD);
+        boolean killNow;
+        synchronized (this) {
+            child = started;
+            killNow = killing;
+        }
+        if (killNow) signalTree(started); // an overflow came first
         if (options.hasTimeout()) {
             timeoutTimer = loop.schedule(options.timeout().toNanos(), () -> {
                 if (child.exitStatus().isEmpty()) {
@@ -83,9 +94,14 @@ public final class ExecRunner {
             if (e instanceof CancellationException && child.exitStatus().isEmpty()) killTree();
         });
         child.closedFuture().whenComplete((st, e) -> {
-            if (dispatch) Dispatch.EVENTS.execute(() -> finish(st));
-            else finish(st);
+            Runnable end = e == null ? () -> finish(st) : () -> result.completeExceptionally(unwrap(e));
+            if (dispatch) Dispatch.EVENTS.execute(end);
+            else end.run();
         });
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     /** Writes the input on a virtual thread; a child that exits without reading it is not an error. */
@@ -100,17 +116,30 @@ public final class ExecRunner {
         });
     }
 
-    private void overflow() {
+    /**
+     * A capture's reader failed (a read error, or a bug in forkd's sink): the operation fails with it, and the
+     * child, whose output can no longer be collected, is killed.
+     */
+    private void fail(IOException error) {
+        result.completeExceptionally(error);
         killTree();
     }
 
-    /** killSignal to the tree now, SIGKILL to what is left after the grace period. Once. */
+    /** killSignal to the tree now, SIGKILL to what is left after the grace period. Once; any thread. */
     private void killTree() {
-        if (killing) return;
-        killing = true;
+        PosixChildProcess c;
+        synchronized (this) {
+            if (killing) return;
+            killing = true;
+            c = child;
+        }
+        if (c != null) signalTree(c); // else run() does it once the spawn has returned
+    }
+
+    private void signalTree(PosixChildProcess c) {
         killed = true;
-        child.signalTree(options.killSignal());
-        loop.schedule(options.killGrace().toNanos(), () -> child.signalTree(dev.forkd.Signal.SIGKILL));
+        c.signalTree(options.killSignal());
+        loop.schedule(options.killGrace().toNanos(), () -> c.signalTree(dev.forkd.Signal.SIGKILL));
     }
 
     private void finish(ExitStatus status) {
@@ -125,8 +154,8 @@ public final class ExecRunner {
         if (timeoutTimer != null) timeoutTimer.cancel();
         byte[] o = out != null ? out.bytes() : new byte[0];
         byte[] e = err != null ? err.bytes() : new byte[0];
-        Output output = new Output(status, o, e, options.encoding());
         boolean overflowed = (out != null && out.overflowed()) || (err != null && err.overflowed());
+        Output output = new Output(status, o, e, options.encoding(), timedOut, overflowed);
         if (checkStatus && (!status.success() || overflowed || timedOut)) {
             result.completeExceptionally(new ExitException(child.request().display(), output, killed, timedOut, overflowed));
         } else {
