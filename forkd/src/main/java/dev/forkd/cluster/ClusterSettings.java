@@ -20,22 +20,30 @@ import java.util.Objects;
  * @param restartPolicy    what happens when a worker dies (default: respawn with backoff)
  * @param shutdownGrace    how long a disconnecting worker may take to finish before SIGKILL (default 10 s)
  * @param readyTimeout     how long a new worker may take to start listening during a reload (default 30 s)
+ * @param queueTimeout     how long a connection the primary accepted (round robin policies) may wait for a
+ *                         worker before the primary closes it (default 30 s): while no worker can take
+ *                         connections, each queued one costs the primary an fd, so none may wait for ever
  */
 public record ClusterSettings(ForkOptions fork, int workers, SchedulingPolicy schedulingPolicy,
-                              RestartPolicy restartPolicy, Duration shutdownGrace, Duration readyTimeout) {
+                              RestartPolicy restartPolicy, Duration shutdownGrace, Duration readyTimeout,
+                              Duration queueTimeout) {
     public ClusterSettings {
         Objects.requireNonNull(fork, "fork");
         Objects.requireNonNull(schedulingPolicy, "schedulingPolicy");
         Objects.requireNonNull(restartPolicy, "restartPolicy");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(readyTimeout, "readyTimeout");
+        Objects.requireNonNull(queueTimeout, "queueTimeout");
+        if (queueTimeout.isNegative() || queueTimeout.isZero()) {
+            throw new IllegalArgumentException("queueTimeout must be positive: " + queueTimeout);
+        }
         if (workers < 1) throw new IllegalArgumentException("workers must be at least 1: " + workers);
     }
 
     /** Workers run {@code fork}; everything else at its default. */
     public static ClusterSettings of(ForkOptions fork) {
         return new ClusterSettings(fork, Runtime.getRuntime().availableProcessors(), SchedulingPolicy.LOAD_AWARE,
-                RestartPolicy.defaults(), Duration.ofSeconds(10), Duration.ofSeconds(30));
+                RestartPolicy.defaults(), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 
     /** Workers run {@code mainClass} from this JVM's class path. */
@@ -49,26 +57,30 @@ public record ClusterSettings(ForkOptions fork, int workers, SchedulingPolicy sc
     }
 
     public ClusterSettings fork(ForkOptions fork) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout);
+        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout, queueTimeout);
     }
 
     public ClusterSettings workers(int workers) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout);
+        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout, queueTimeout);
     }
 
     public ClusterSettings schedulingPolicy(SchedulingPolicy policy) {
-        return new ClusterSettings(fork, workers, policy, restartPolicy, shutdownGrace, readyTimeout);
+        return new ClusterSettings(fork, workers, policy, restartPolicy, shutdownGrace, readyTimeout, queueTimeout);
     }
 
     public ClusterSettings restartPolicy(RestartPolicy policy) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, policy, shutdownGrace, readyTimeout);
+        return new ClusterSettings(fork, workers, schedulingPolicy, policy, shutdownGrace, readyTimeout, queueTimeout);
     }
 
     public ClusterSettings shutdownGrace(Duration grace) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, grace, readyTimeout);
+        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, grace, readyTimeout, queueTimeout);
     }
 
     public ClusterSettings readyTimeout(Duration timeout) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, timeout);
+        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, timeout, queueTimeout);
+    }
+
+    public ClusterSettings queueTimeout(Duration timeout) {
+        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout, timeout);
     }
 }

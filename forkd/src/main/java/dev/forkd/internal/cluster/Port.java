@@ -10,6 +10,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * themselves; for REUSEPORT with port 0 the socket only reserves the port every worker binds.
  */
 final class Port {
+    private static final System.Logger LOG = System.getLogger("dev.forkd.cluster");
     /** Hand-offs a LOAD_AWARE worker may have in flight before it counts as saturated. */
     private static final int MAX_INFLIGHT = 8;
 
@@ -30,15 +32,21 @@ final class Port {
     private final NetworkChannel socket;
     final InetSocketAddress address;
     final List<WorkerHandle> workers = new CopyOnWriteArrayList<>();
-    private final ArrayDeque<SocketChannel> backlog = new ArrayDeque<>();
+    /** Accepted connections no worker has taken yet, oldest first, each with the time it was queued. */
+    private final ArrayDeque<Queued> backlog = new ArrayDeque<>();
+    private final long queueTimeoutNanos;
+    private boolean sweepScheduled; // guarded by this
     private int next;
     private volatile boolean closed;
 
-    Port(String key, SchedulingPolicy policy, NetworkChannel socket) throws IOException {
+    private record Queued(SocketChannel connection, long since) {}
+
+    Port(String key, SchedulingPolicy policy, NetworkChannel socket, Duration queueTimeout) throws IOException {
         this.key = key;
         this.policy = policy;
         this.socket = socket;
         this.address = (InetSocketAddress) socket.getLocalAddress();
+        this.queueTimeoutNanos = queueTimeout.toNanos();
     }
 
     ServerSocketChannel listener() {
@@ -100,12 +108,53 @@ final class Port {
         }
     }
 
-    /** A connection to hand out: now if a worker can take it, else when one can. */
+    /**
+     * A connection to hand out: now if a worker can take it, else when one can, but not after the queue
+     * timeout: then it is closed (the client sees the connection end), so that a port no worker serves costs
+     * no fd per waiting client.
+     */
     void enqueue(SocketChannel c) {
+        boolean rejected;
+        boolean sweep = false;
         synchronized (this) {
-            backlog.add(c);
+            rejected = closed; // closed meanwhile: nobody will take it
+            if (!rejected) {
+                backlog.add(new Queued(c, System.nanoTime()));
+                if (!sweepScheduled) sweepScheduled = sweep = true;
+            }
         }
+        if (rejected) {
+            closeQuietly(c);
+            return;
+        }
+        if (sweep) EventLoop.get().schedule(queueTimeoutNanos, this::sweep);
         pump();
+    }
+
+    /** Closes the connections that waited longer than the queue timeout; runs while any are queued. */
+    private void sweep() {
+        List<SocketChannel> expired = new ArrayList<>();
+        long nextDue;
+        synchronized (this) {
+            long now = System.nanoTime();
+            Queued q;
+            while ((q = backlog.peek()) != null && now - q.since() >= queueTimeoutNanos) {
+                expired.add(backlog.poll().connection());
+            }
+            sweepScheduled = q != null;
+            nextDue = q == null ? 0 : queueTimeoutNanos - (now - q.since());
+        }
+        if (!expired.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, expired.size() + " connection(s) to " + address + " waited "
+                    + queueTimeoutNanos / 1_000_000 + " ms for a worker: closed");
+        }
+        for (SocketChannel c : expired) closeQuietly(c);
+        if (nextDue > 0) EventLoop.get().schedule(nextDue, this::sweep);
+    }
+
+    /** How many accepted connections wait for a worker. */
+    synchronized int queued() {
+        return backlog.size();
     }
 
     /** Hands queued connections to workers while there are workers that can take them. */
@@ -117,7 +166,7 @@ final class Port {
                 if (backlog.isEmpty()) return;
                 w = choose();
                 if (w == null) return;
-                c = backlog.poll();
+                c = backlog.poll().connection();
                 w.inflight.incrementAndGet();
             }
             w.core.handOff(w, this, c);
@@ -186,9 +235,9 @@ final class Port {
     }
 
     private void drop() {
-        List<SocketChannel> left;
+        List<SocketChannel> left = new ArrayList<>();
         synchronized (this) {
-            left = new ArrayList<>(backlog);
+            for (Queued q : backlog) left.add(q.connection());
             backlog.clear();
         }
         for (SocketChannel c : left) {

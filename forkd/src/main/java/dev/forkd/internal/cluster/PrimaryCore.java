@@ -173,11 +173,12 @@ public final class PrimaryCore {
                 }
             });
         } catch (java.io.UncheckedIOException e) {
+            String where = (address == null ? "*" : address) + ":" + port;
             ObjectNode err = Protocol.message(null).put("key", key);
-            err.put("errno", errnoOf(e.getCause())).put("error", e.getCause().getMessage() + ": "
-                    + (address == null ? "*" : address) + ":" + port);
+            err.put("errno", errnoOf(e.getCause())).put("error", e.getCause().getMessage() + ": " + where);
             err.putNull("data");
             reply(w, m, err);
+            listenFailed(w, where, e.getCause());
             return;
         }
         ObjectNode r = Protocol.message(null).put("key", key).put("policy", policy.name());
@@ -218,7 +219,7 @@ public final class PrimaryCore {
                 reservation.close();
                 throw e;
             }
-            return new Port(key, policy, reservation);
+            return new Port(key, policy, reservation, settings.queueTimeout());
         }
         ServerSocketChannel ssc = ServerSocketChannel.open();
         try {
@@ -228,7 +229,7 @@ public final class PrimaryCore {
             ssc.close();
             throw e;
         }
-        Port p = new Port(key, policy, ssc);
+        Port p = new Port(key, policy, ssc, settings.queueTimeout());
         if (p.distributes()) {
             try {
                 p.startAccepting();
@@ -238,6 +239,23 @@ public final class PrimaryCore {
             }
         }
         return p;
+    }
+
+    /**
+     * The primary cannot open a port a worker asked for (in use, not permitted, no such address). Every
+     * worker would fail the same way, so it is not a crash to respawn: the cluster gives up at once, says why,
+     * and the workers that fail to listen are not replaced. (Node's primary binds for round robin too, but
+     * leaves its user's 'exit' handler to re-fork into the same error.)
+     */
+    private void listenFailed(WorkerHandle w, String where, IOException error) {
+        synchronized (this) {
+            if (gaveUp) return;
+            gaveUp = true;
+        }
+        String reason = "cannot listen on " + where + ": " + error.getMessage()
+                + "; workers that cannot listen are not respawned";
+        LOG.log(System.Logger.Level.ERROR, reason);
+        emit(new ClusterEvent.GaveUp(w, reason));
     }
 
     private static int errnoOf(IOException e) {
@@ -291,13 +309,30 @@ public final class PrimaryCore {
         // Connections sent but never confirmed were not read by the worker: give them to another.
         for (Long s : List.copyOf(w.pending.keySet())) requeue(w, s);
         workers.remove(w.id);
-        w.exited.complete(status);
+        // The event before the future: whoever waits for the exit (a shutdown, a reload) then finds the event
+        // queued ahead of anything it emits or awaits next.
         emit(new ClusterEvent.Exited(w, status));
+        w.exited.complete(status);
         RestartPolicy policy = settings.restartPolicy();
         if (!shuttingDown && !respawnStopped && !w.exitedAfterDisconnect && policy.respawn() && !gaveUp) {
             scheduleRespawn(w, policy);
         }
+        if (gaveUp && workers.isEmpty()) {
+            closePorts("the cluster gave up and has no workers left");
+            return;
+        }
         for (Port p : ports.values()) p.pump();
+    }
+
+    /**
+     * Stops accepting on every port and closes what waits there: new clients are refused instead of queued
+     * for workers that will never come.
+     */
+    private void closePorts(String why) {
+        if (ports.isEmpty()) return;
+        LOG.log(System.Logger.Level.WARNING, why + ": closing its listening sockets " + ports.keySet());
+        for (Port p : ports.values()) p.close();
+        ports.clear();
     }
 
     private void scheduleRespawn(WorkerHandle dead, RestartPolicy policy) {
@@ -415,14 +450,24 @@ public final class PrimaryCore {
         return new ReloadResult(replaced, Optional.empty());
     }
 
+    /** How long the JVM's exit waits for listeners to take the last events. */
+    private static final long EVENT_DRAIN_MILLIS = 2_000;
+
     private void shutdownOnExit() {
-        if (workers.isEmpty()) return;
         shuttingDown = true;
-        for (Port p : ports.values()) p.close(); // stop accepting first
-        try {
-            disconnectAll().get(settings.shutdownGrace().toMillis() + 2_000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            for (WorkerHandle w : workers.values()) w.process.kill(Signal.SIGKILL);
+        if (!workers.isEmpty()) {
+            for (Port p : ports.values()) p.close(); // stop accepting first
+            try {
+                disconnectAll().get(settings.shutdownGrace().toMillis() + 2_000, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                for (WorkerHandle w : workers.values()) w.process.kill(Signal.SIGKILL);
+            }
+        }
+        // Events go out on a virtual thread, which the exiting JVM would not wait for: deliver the last ones
+        // (every worker's exit) before this hook returns.
+        if (!events.awaitIdle(EVENT_DRAIN_MILLIS)) {
+            LOG.log(System.Logger.Level.WARNING, "cluster event listeners still busy after " + EVENT_DRAIN_MILLIS
+                    + " ms at exit: later events are lost");
         }
     }
 

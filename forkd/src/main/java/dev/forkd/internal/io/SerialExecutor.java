@@ -24,6 +24,21 @@ public final class SerialExecutor implements Executor {
         if (running.compareAndSet(false, true)) Thread.ofVirtual().name(name).start(this::drain);
     }
 
+    /**
+     * Waits until every task submitted so far has run, at most {@code millis}; true if they have. For a
+     * shutdown that must not leave events behind (virtual threads do not keep the JVM alive).
+     */
+    public boolean awaitIdle(long millis) {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        execute(done::countDown);
+        try {
+            return done.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private void drain() {
         while (true) {
             Runnable r;
