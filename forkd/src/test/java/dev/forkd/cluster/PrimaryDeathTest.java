@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PrimaryDeathTest {
 
-    private record Started(ChildProcess primary, List<Long> workers, int port) {}
+    private record Started(ChildProcess primary, List<Long> workers, int port, BufferedReader out) {}
 
     private static Started startPrimary() throws Exception {
         ChildProcess primary = ChildProcesses.fork(ForkOptions.of(ClusterPrimary.class.getName()).silent(true));
@@ -32,7 +32,7 @@ class PrimaryDeathTest {
         String line;
         while ((line = out.readLine()) != null) {
             if (line.startsWith("worker ")) workers.add(Long.parseLong(line.substring(7)));
-            if (line.startsWith("ready ")) return new Started(primary, workers, Integer.parseInt(line.substring(6)));
+            if (line.startsWith("ready ")) return new Started(primary, workers, Integer.parseInt(line.substring(6)), out);
         }
         throw new AssertionError("primary ended before its workers listened: " + primary.waitFor());
     }
@@ -63,6 +63,9 @@ class PrimaryDeathTest {
         for (long pid : s.workers()) {
             assertThat(dev.forkd.ProcsAccess.awaitGone(pid)).as("worker " + pid + " gone").isTrue();
         }
+        // Every worker's exit event reached the (slow) listener before the primary's JVM exited.
+        List<String> rest = s.out().lines().toList();
+        assertThat(rest).containsAll(s.workers().stream().map(pid -> "exited " + pid).toList());
     }
 
     @Test
