@@ -9,7 +9,7 @@ import dev.forkd.cluster.SchedulingPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The Node article's cluster demo ("Scaling Node.js Applications"), on forkd and an embedded Jetty:
@@ -34,7 +34,8 @@ import java.util.concurrent.CountDownLatch;
  * answers with the serving worker's pid, {@code /sum?n=} runs a CPU-bound loop, {@code /crash} kills the
  * serving worker, which forkd respawns (logged). SIGHUP reloads the workers one by one without dropping a
  * request (the article's SIGUSR2 restart; the JVM keeps SIGUSR2 for itself). Ctrl-C or SIGTERM drains the
- * workers and exits.
+ * workers and exits. When the cluster gives up (the port is taken, or workers crash in a loop) the demo exits
+ * with status 1 and the reason.
  */
 public final class ClusterDemo {
     private ClusterDemo() {}
@@ -64,6 +65,7 @@ public final class ClusterDemo {
                 .workers(workers).schedulingPolicy(policy).shutdownGrace(Duration.ofSeconds(10));
         Cluster cluster = Cluster.setupPrimary(settings);
         int expected = workers;
+        CompletableFuture<String> gaveUp = new CompletableFuture<>();
         int[] listening = {0};
         String policyName = name(policy);
         cluster.onEvent(e -> {
@@ -81,7 +83,10 @@ public final class ClusterDemo {
                         x.worker().process().pid(), x.status(), x.worker().exitedAfterDisconnect() ? " (asked to)" : "");
                 case ClusterEvent.Respawning r -> System.out.printf("worker %d crashed; starting a new worker in %d ms%n",
                         r.worker().id(), r.delay().toMillis());
-                case ClusterEvent.GaveUp g -> System.out.println("giving up: " + g.reason());
+                case ClusterEvent.GaveUp g -> {
+                    System.out.println("giving up: " + g.reason());
+                    gaveUp.complete(g.reason());
+                }
                 default -> { }
             }
             System.out.flush();
@@ -93,7 +98,10 @@ public final class ClusterDemo {
                     : "reload stopped: " + r.failure().orElse("?") + " (replaced " + r.replaced() + ")");
         });
         cluster.start();
-        new CountDownLatch(1).await(); // until Ctrl-C/SIGTERM: the cluster drains its workers on the way out
+        // Until Ctrl-C/SIGTERM (the cluster drains its workers on the way out), or until the cluster gives up
+        // (the port is taken, or a crash loop): then the demo fails, with the reason, as a supervisor expects.
+        String reason = gaveUp.get();
+        throw new IllegalStateException("the cluster gave up: " + reason);
     }
 
     private static String value(String[] args, int i, String flag) {
