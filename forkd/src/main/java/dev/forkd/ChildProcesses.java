@@ -1,11 +1,13 @@
 package dev.forkd;
 
 import dev.forkd.internal.spawn.ExecRunner;
+import dev.forkd.internal.spawn.Pipeline;
 import dev.forkd.internal.spawn.PosixChildProcess;
 import dev.forkd.internal.spawn.SpawnRequest;
 import dev.forkd.internal.spawn.StdioPlan;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +52,29 @@ public final class ChildProcesses {
      */
     public static ChildProcess spawn(Command command) throws SpawnException {
         return PosixChildProcess.start(SpawnRequest.of(command, StdioPlan.Mode.SPAWN, false, false), fd -> null, false);
+    }
+
+    /**
+     * Starts {@code commands} as a shell pipeline: each one's stdout feeds the next one's stdin, as in Node's
+     * {@code spawn('wc', [], {stdio: [ls.stdout, 'pipe', 'pipe']})} or the JDK's
+     * {@code ProcessBuilder.startPipeline}. The connecting pipes are held by the two children only (the
+     * parent keeps no end of them and no thread copies data), so a consumer sees end-of-file when its producer
+     * exits. The first command's stdin, the last one's stdout and everyone's stderr are as each command says
+     * (default {@link Stdio#pipe()}).
+     *
+     * {@snippet :
+     * List<ChildProcess> p = ChildProcesses.pipeline(Command.of("ls", "/usr"), Command.of("wc", "-l"));
+     * String count = new String(p.getLast().stdout().readAllBytes()).trim();
+     * }
+     *
+     * @return the children, in order
+     * @throws SpawnException           if a command cannot be started; those already started are killed
+     * @throws IllegalArgumentException if a command's stdout (all but the last) or stdin (all but the first)
+     *                                  is set to something other than a pipe, or for what {@link #spawn}
+     *                                  rejects
+     */
+    public static List<ChildProcess> pipeline(Command... commands) throws SpawnException {
+        return Pipeline.start(List.of(commands));
     }
 
     /**

@@ -29,8 +29,7 @@ class LifecycleTest {
     @Test
     void childrenNobodyClosesHoldNoFdsOnceTheyHaveExited() throws Exception {
         ChildProcesses.spawn("true").waitFor(); // the loop, its epoll set and the cleaner exist from here on
-        awaitFds(Procs.openFdCount());
-        int before = Procs.openFdCount();
+        int before = Procs.settledFdCount();
         for (int i = 0; i < 2_000; i++) {
             // What a user writes: default stdio (three pipes), wait, drop. No close(), no stdin().close().
             assertThat(ChildProcesses.spawn("true").waitFor().success()).isTrue();
@@ -42,7 +41,7 @@ class LifecycleTest {
     @Test
     void aParentWrittenPipeAboveStderrIsClosedAtExitToo() throws Exception {
         ChildProcesses.spawn("true").waitFor();
-        int before = awaitFds(Procs.openFdCount());
+        int before = Procs.settledFdCount();
         for (int i = 0; i < 200; i++) {
             ChildProcess p = ChildProcesses.spawn(Command.of("true")
                     .stdio(Stdio.ignore(), Stdio.ignore(), Stdio.ignore(), Stdio.pipe()));
@@ -54,7 +53,7 @@ class LifecycleTest {
     @Test
     void unreadOutputOfADroppedChildIsReleasedWhenItsStreamIsCollected() throws Exception {
         ChildProcesses.spawn("true").waitFor();
-        int before = awaitFds(Procs.openFdCount());
+        int before = Procs.settledFdCount();
         for (int i = 0; i < 20; i++) {
             // 3 MB: more than the 1 MiB forkd reads ahead plus the pipe, so the child blocks until it is read...
             ChildProcess p = ChildProcesses.spawn(Command.of("head", "-c", "3000000", "/dev/zero")

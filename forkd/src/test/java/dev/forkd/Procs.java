@@ -60,6 +60,22 @@ final class Procs {
         }
     }
 
+    /**
+     * The fd count once the event loop has finished closing what earlier children left (read ends reach EOF
+     * and write ends close just after a reap, on the loop): the same count three times 50 ms apart, or the
+     * last one after 2 s. A baseline for leak checks.
+     */
+    static int settledFdCount() throws IOException, InterruptedException {
+        int n = openFdCount();
+        for (int same = 0, i = 0; same < 3 && i < 40; i++) {
+            Thread.sleep(50);
+            int m = openFdCount();
+            same = m == n ? same + 1 : 0;
+            n = m;
+        }
+        return n;
+    }
+
     /** Waits up to 5 s for pid to be gone (or a zombie); true if it went. */
     static boolean awaitGone(long pid) throws InterruptedException {
         for (int i = 0; i < 500; i++) {

@@ -183,7 +183,16 @@ public final class PosixChildProcess implements ChildProcess {
     private static Consumer<WaitStatus> reapAction(PidHandle pid, List<PipeOutputStream> writeEnds,
                                                    IpcChannel channel, CompletableFuture<ExitStatus> reaped,
                                                    CompletableFuture<ExitStatus> exitReady) {
-        return ws -> onReaped(ws, pid, writeEnds, channel, reaped, exitReady);
+        return ws -> {
+            try {
+                onReaped(ws, pid, writeEnds, channel, reaped, exitReady);
+            } catch (RuntimeException | Error e) {
+                // Never leave a waiter hanging (DESIGN 6b): whatever failed here fails the child's futures.
+                reaped.completeExceptionally(e);
+                exitReady.completeExceptionally(e);
+                throw e;
+            }
+        };
     }
 
     private static void onReaped(WaitStatus ws, PidHandle pid, List<PipeOutputStream> writeEnds, IpcChannel channel,
