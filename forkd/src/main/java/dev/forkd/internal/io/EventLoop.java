@@ -2,6 +2,7 @@ package dev.forkd.internal.io;
 
 import dev.forkd.internal.posix.Errno;
 import dev.forkd.internal.posix.LibC;
+import dev.forkd.internal.posix.Posix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -135,9 +136,9 @@ public final class EventLoop {
 
     private EventLoop() {
         epfd = LibC.epoll_create1(LibC.EPOLL_CLOEXEC);
-        if (epfd < 0) throw new IllegalStateException("epoll_create1 failed: " + Errno.describe(LibC.errno()));
+        if (epfd < 0) throw new IllegalStateException(Posix.failure("epoll_create1", null).getMessage());
         wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        if (wakeFd < 0) throw new IllegalStateException("eventfd failed: " + Errno.describe(LibC.errno()));
+        if (wakeFd < 0) throw new IllegalStateException(Posix.failure("eventfd", null).getMessage());
         Arena arena = Arena.global();
         events = arena.allocate(LibC.SIZEOF_EPOLL_EVENT * MAX_EVENTS, 8);
         wakeBuf = arena.allocate(8, 8);

@@ -1,7 +1,7 @@
 package dev.forkd.internal.reap;
 
-import dev.forkd.internal.posix.Errno;
 import dev.forkd.internal.posix.LibC;
+import dev.forkd.internal.posix.Posix;
 import dev.forkd.internal.posix.PosixException;
 
 /**
@@ -37,11 +37,7 @@ public final class PidHandle {
      */
     public synchronized boolean signal(int sig) throws PosixException {
         if (reaped) return false;
-        int rc = pidfd >= 0 ? LibC.pidfd_send_signal(pidfd, sig) : LibC.kill(pid, sig);
-        if (rc == 0) return true;
-        int err = LibC.errno();
-        if (err == Errno.ESRCH) return false;
-        throw new PosixException(pidfd >= 0 ? "pidfd_send_signal" : "kill", err, "pid " + pid);
+        return Posix.signal(pidfd, pid, sig, "pid " + pid);
     }
 
     /**
@@ -50,10 +46,7 @@ public final class PidHandle {
      * any member lives, so a late call reaches the leftovers or finds nothing (false).
      */
     public boolean signalGroup(int sig) throws PosixException {
-        if (LibC.kill(-pid, sig) == 0) return true;
-        int err = LibC.errno();
-        if (err == Errno.ESRCH) return false;
-        throw new PosixException("kill", err, "process group " + pid);
+        return Posix.signal(-1, -pid, sig, "process group " + pid);
     }
 
     synchronized void markReaped() {

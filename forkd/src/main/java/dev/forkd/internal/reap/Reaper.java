@@ -3,6 +3,7 @@ package dev.forkd.internal.reap;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.posix.Errno;
 import dev.forkd.internal.posix.LibC;
+import dev.forkd.internal.posix.Posix;
 import dev.forkd.internal.posix.PosixException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -51,7 +52,7 @@ public final class Reaper {
     public static PidHandle open(int pid) {
         int pidfd = LibC.pidfd_open(pid, 0);
         if (pidfd < 0) {
-            LOG.log(System.Logger.Level.WARNING, new PosixException("pidfd_open", LibC.errno(), "pid " + pid).getMessage()
+            LOG.log(System.Logger.Level.WARNING, Posix.failure("pidfd_open", "pid " + pid).getMessage()
                     + "; reaping pid " + pid + " on a fallback thread");
         }
         return new PidHandle(pid, pidfd);

@@ -5,6 +5,7 @@ import dev.forkd.internal.io.Fd;
 import dev.forkd.internal.io.Fds;
 import dev.forkd.internal.posix.Errno;
 import dev.forkd.internal.posix.LibC;
+import dev.forkd.internal.posix.Posix;
 import dev.forkd.internal.posix.PosixException;
 import dev.forkd.internal.reap.PidHandle;
 import dev.forkd.internal.reap.Reaper;
@@ -155,9 +156,7 @@ public final class Spawner {
             }
             case Slot.Null nul -> Fds.devNull();
             case Slot.Dup(int parentFd) -> {
-                if (LibC.fcntl(parentFd, LibC.F_GETFD, 0) < 0) {
-                    throw new PosixException("fcntl(F_GETFD)", LibC.errno(), "parent fd " + parentFd + " for child fd " + i);
-                }
+                Posix.requireOpen(parentFd, "parent fd " + parentFd + " for child fd " + i);
                 yield parentFd;
             }
             case Slot.OpenFile(String path, int flags) -> {
@@ -212,7 +211,7 @@ public final class Spawner {
     }
 
     private static void check(String call, int rc, String file) throws PosixException {
-        if (rc != 0) throw new PosixException(call, rc, file);
+        Posix.checkReturned(rc, call, file);
     }
 
     static SpawnException failure(String syscall, int errno, String path, Throwable cause) {
