@@ -92,11 +92,12 @@ final class Port {
             if (c == null) return;
             try {
                 c.configureBlocking(true); // workers get the socket as accept(2) made it: blocking
-            } catch (IOException e) {
+                enqueue(c);
+            } catch (IOException | RuntimeException e) {
+                // This connection is lost (the client sees it end), not the loop or the listener.
+                if (!(e instanceof IOException)) LOG.log(System.Logger.Level.ERROR, "queueing a connection failed", e);
                 closeQuietly(c);
-                continue;
             }
-            enqueue(c);
         }
     }
 

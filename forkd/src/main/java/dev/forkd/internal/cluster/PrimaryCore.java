@@ -272,9 +272,30 @@ public final class PrimaryCore {
         long s = seq.getAndIncrement();
         w.pending.put(s, new WorkerHandle.Pending(p, c));
         ObjectNode m = Protocol.message("newconn").put("key", p.key).put("seq", s);
-        w.channel.sendHandle(m, c, "net.Native", false).whenComplete((v, e) -> {
+        CompletableFuture<Void> sent;
+        try {
+            sent = w.channel.sendHandle(m, c, "net.Native", false);
+        } catch (RuntimeException e) {
+            // Not requeued: the same worker could be chosen again at once. The client sees its connection end.
+            LOG.log(System.Logger.Level.ERROR, "cannot hand a connection to worker " + w.id + ": " + e);
+            WorkerHandle.Pending lost = w.pending.remove(s);
+            if (lost != null) {
+                w.inflight.decrementAndGet();
+                closeQuietly(c);
+            }
+            return;
+        }
+        sent.whenComplete((v, e) -> {
             if (e != null) requeue(w, s);
         });
+    }
+
+    private static void closeQuietly(SocketChannel c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // dropping it
+        }
     }
 
     private void onReply(WorkerHandle w, JsonNode m) {
@@ -282,11 +303,7 @@ public final class PrimaryCore {
         if (p == null) return;
         w.inflight.decrementAndGet();
         if (m.path("accepted").asBoolean(false)) {
-            try {
-                p.connection().close(); // the worker has its copy
-            } catch (IOException ignored) {
-                // ours only
-            }
+            closeQuietly(p.connection()); // the worker has its copy
         } else {
             p.port().enqueue(p.connection()); // another worker takes it
         }
