@@ -2,7 +2,9 @@ package dev.forkd.examples.cluster;
 
 import dev.forkd.cluster.Cluster;
 import dev.forkd.cluster.WorkerContext;
+import dev.forkd.examples.SumLoop;
 import dev.forkd.jetty.ForkdJetty;
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.eclipse.jetty.http.HttpStatus;
@@ -18,13 +20,16 @@ import org.eclipse.jetty.util.Fields;
  *
  * <ul>
  *   <li>{@code /}: {@code Handled by process <pid>}</li>
- *   <li>{@code /sum?n=1000000000}: a CPU-bound loop of n steps (the article's {@code longComputation}); the
- *       worker reports itself busy meanwhile, so the load-aware policy routes new connections elsewhere</li>
+ *   <li>{@code /sum?n=1000000000}: {@code Sum of i for 0 <= i < 1000000000 is 499999999500000000 (process <pid>)},
+ *       added one by one ({@link SumLoop}, the Node multi-process article's {@code /sum} loop; without {@code n},
+ *       its 10<sup>10</sup> steps, about 3 s). The worker reports itself busy meanwhile, so the load-aware policy
+ *       routes new connections elsewhere</li>
  *   <li>{@code /crash}: answers, then the worker dies (exit code 1); the primary respawns it</li>
  * </ul>
  */
 public final class DemoWorker {
-    static final long DEFAULT_SUM = 1_000_000_000L;
+    /** The article's loop bound. */
+    static final long DEFAULT_SUM = 10_000_000_000L;
 
     private DemoWorker() {}
 
@@ -41,12 +46,12 @@ public final class DemoWorker {
                     case "/" -> Content.Sink.write(response, true, "Handled by process " + pid + "\n", callback);
                     case "/sum" -> {
                         long n = parse(Request.extractQueryParameters(request), DEFAULT_SUM);
-                        long sum;
+                        BigInteger sum;
                         try (var busy = worker.busy()) {
-                            sum = longComputation(n);
+                            sum = SumLoop.sumBelow(n);
                         }
-                        Content.Sink.write(response, true, "Sum of " + n + " steps is " + sum + " (process " + pid
-                                + ")\n", callback);
+                        Content.Sink.write(response, true, "Sum of i for 0 <= i < " + n + " is " + sum
+                                + " (process " + pid + ")\n", callback);
                     }
                     case "/crash" -> Content.Sink.write(response, true, "Process " + pid + " is crashing\n",
                             Callback.from(callback, () -> Runtime.getRuntime().halt(1)));
@@ -68,12 +73,5 @@ public final class DemoWorker {
         } catch (NumberFormatException e) {
             return dflt;
         }
-    }
-
-    /** A loop the JIT cannot fold away. */
-    static long longComputation(long n) {
-        long sum = 0;
-        for (long i = 0; i < n; i++) sum += i ^ (sum >>> 7);
-        return sum;
     }
 }

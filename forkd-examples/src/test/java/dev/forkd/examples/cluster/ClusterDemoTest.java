@@ -65,7 +65,8 @@ class ClusterDemoTest {
                 fresh.close();
             }
             assertThat(pids).hasSize(2).allMatch(s -> s.matches("Handled by process \\d+"));
-            assertThat(get(port, "/sum?n=1000")).startsWith("Sum of 1000 steps is ");
+            // 0 + 1 + ... + 999 = 1000 * 999 / 2
+            assertThat(get(port, "/sum?n=1000")).matches("Sum of i for 0 <= i < 1000 is 499500 \\(process \\d+\\)");
 
             String crashed = get(port, "/crash");
             assertThat(crashed).matches("Process \\d+ is crashing");
