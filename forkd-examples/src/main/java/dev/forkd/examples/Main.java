@@ -1,5 +1,6 @@
 package dev.forkd.examples;
 
+import dev.forkd.examples.cluster.ClusterDemo;
 import dev.forkd.examples.ipc.EchoChild;
 import dev.forkd.examples.ipc.IpcTour;
 import java.io.PrintStream;
@@ -13,8 +14,11 @@ import java.util.concurrent.ExecutionException;
 /**
  * {@code java -jar forkd-examples.jar [command] [args...]}: runs one example by name, or a whole tour.
  *
- * <p>With no command it runs {@code child-process}, the tour of the article's child_process section. Exit
- * status: 0 when the command succeeded, 1 when it failed, 2 for an unknown command.
+ * <p>{@code multi-process} runs the examples of the Node multi-process article the project follows, "Mastering
+ * Node.js Multi-Process: From spawn to cluster for High Concurrency", each also a command of its own. With no
+ * command it runs {@code child-process}, the tour of the child_process section of "Node.js Child Processes:
+ * Everything you need to know". Exit status: 0 when the command succeeded, 1 when it failed, 2 for an unknown
+ * command.
  *
  * <p>To add a command (a tour or a single example), put it in {@link #COMMANDS}.
  */
@@ -31,10 +35,13 @@ public final class Main {
 
     private static Map<String, Subcommand> commands() {
         Map<String, Subcommand> commands = new LinkedHashMap<>();
-        commands.put("cluster", new Subcommand("the article's server as a cluster: cluster --port 3000 --workers 2"
-                + " --policy load-aware|round-robin|shared|reuseport", dev.forkd.examples.cluster.ClusterDemo::main));
-        commands.put("child-process", new Subcommand("the whole child_process tour, in the article's order",
-                ChildProcessTour::main));
+        commands.put("cluster", new Subcommand("the cluster demo (\"Scaling Node.js Applications\"): cluster --port"
+                + " 3000 --workers 2 --policy load-aware|round-robin|shared|reuseport", ClusterDemo::main));
+        commands.put("multi-process", new Subcommand("the Node multi-process article's examples, in its order",
+                MultiProcessTour::main));
+        for (Example e : MultiProcessTour.EXAMPLES) commands.put(e.name(), new Subcommand(e.mirrors(), e.main()));
+        commands.put("child-process", new Subcommand("the child_process tour of \"Node.js Child Processes: Everything"
+                + " you need to know\", in its order", ChildProcessTour::main));
         for (Example e : ChildProcessTour.EXAMPLES) commands.put(e.name(), new Subcommand(e.mirrors(), e.main()));
         commands.put("fork", new Subcommand("the fork and IPC tour: messages, compute.js, sharing servers and sockets",
                 IpcTour::main));
@@ -79,6 +86,8 @@ public final class Main {
         COMMANDS.forEach((name, command) ->
                 out.println("  " + name + " ".repeat(width - name.length() + 2) + command.summary()));
         out.println();
-        out.println("spawn-pipeline, spawn-inherit, shell-option, exec and env-cwd take an optional directory.");
+        out.println("spawn-pipeline, spawn-inherit, shell-option, exec, env-cwd, spawn-sub-process and"
+                + " fork-sub-process take an optional directory.");
+        out.println("sum-server takes an optional loop bound, or --port N to serve until Ctrl-C.");
     }
 }

@@ -3,7 +3,8 @@ package dev.forkd.examples;
 import java.math.BigInteger;
 
 /**
- * The Node multi-process article's CPU-bound loop (its {@code /sum} server's), as the cluster demo's worker runs it:
+ * The Node multi-process article's CPU-bound loop, as its {@code /sum} server ({@link SumServer}) and the cluster
+ * demo's worker run it:
  *
  * <pre>{@code
  * let sum = 0;

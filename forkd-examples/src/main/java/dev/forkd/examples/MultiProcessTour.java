@@ -1,0 +1,39 @@
+package dev.forkd.examples;
+
+import dev.forkd.examples.Example.TourInput;
+import java.util.List;
+
+/**
+ * The examples of the Node multi-process article the project follows, "Mastering Node.js Multi-Process: From
+ * spawn to cluster for High Concurrency" (Tencent IMWeb Frontend Team), in its order, with a heading for each.
+ * Every example here ends by itself.
+ */
+public final class MultiProcessTour {
+    /** The examples in the article's order. */
+    public static final List<Example> EXAMPLES = List.of(
+            new Example("sum-server", "3. an HTTP server whose /sum loop blocks every other request",
+                    SumServer::main, TourInput.NONE),
+            new Example("spawn-sub-process", "4.1 spawn('node', ['sub_process.js'], { cwd, stdio: [0, 1, 2] }):"
+                    + " error, close, exit", SpawnSubProcess::main, TourInput.NONE),
+            new Example("fork-sub-process", "4.2 fork('sub_process.js', { cwd }) and 'message', then { silent: true }",
+                    ForkSubProcess::main, TourInput.NONE),
+            new Example("exec-file-sub-process", "4.3 execFile('node', ['./test/sub_process'], callback)",
+                    ExecFileSubProcess::main, TourInput.NONE),
+            new Example("exec-sub-process", "4.4 exec(\"node './test/sub_process'\", callback)",
+                    ExecSubProcess::main, TourInput.NONE));
+
+    private MultiProcessTour() {}
+
+    public static void main(String[] args) throws Exception {
+        System.out.println("forkd: the examples of \"Mastering Node.js Multi-Process: From spawn to cluster for High"
+                + " Concurrency\", in Java.");
+        for (int i = 0; i < EXAMPLES.size(); i++) {
+            Example example = EXAMPLES.get(i);
+            System.out.println();
+            System.out.println("== [" + (i + 1) + "/" + EXAMPLES.size() + "] " + example.name() + ": "
+                    + example.mirrors() + " ==");
+            example.main().main(new String[0]);
+            System.out.flush();
+        }
+    }
+}
