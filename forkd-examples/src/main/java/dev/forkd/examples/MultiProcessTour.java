@@ -1,6 +1,8 @@
 package dev.forkd.examples;
 
 import dev.forkd.examples.Example.TourInput;
+import dev.forkd.examples.ipc.ShareHttpServer;
+import dev.forkd.examples.ipc.ShareSocketObject;
 import java.util.List;
 
 /**
@@ -20,7 +22,11 @@ public final class MultiProcessTour {
             new Example("exec-file-sub-process", "4.3 execFile('node', ['./test/sub_process'], callback)",
                     ExecFileSubProcess::main, TourInput.NONE),
             new Example("exec-sub-process", "4.4 exec(\"node './test/sub_process'\", callback)",
-                    ExecSubProcess::main, TourInput.NONE));
+                    ExecSubProcess::main, TourInput.NONE),
+            new Example("share-http-server", "5. child.send('server', server): parent and 8.child.js serve HTTP on"
+                    + " one port", ShareHttpServer::main, TourInput.NONE),
+            new Example("share-socket-object", "5. child.send('socket', socket) to 11.socket.js: handled by parent or"
+                    + " child", ShareSocketObject::main, TourInput.NONE));
 
     private MultiProcessTour() {}
 

@@ -134,6 +134,36 @@ class MultiProcessExamplesTest {
     }
 
     @Test
+    void parentAndEightChildBothServeHttpOnTheServerTheParentSent() throws Exception {
+        Output out = example("share-http-server");
+
+        List<String> lines = out.stdoutText().lines().toList();
+        assertThat(lines.subList(0, 2)).containsExactly("Parent server created", "Child server created");
+        List<String> answers = lines.subList(2, lines.size());
+        assertThat(answers).hasSizeGreaterThanOrEqualTo(4);
+        for (int i = 0; i < answers.size(); i++) {
+            assertThat(answers.get(i)).startsWith("request " + (i + 1) + ": ");
+        }
+        // sum += 1 a hundred thousand times in the parent; 0 + 1 + ... + 9999 in the child
+        assertThat(answers.stream().map(a -> a.replaceFirst("^request \\d+: ", "")).distinct())
+                .containsExactlyInAnyOrder("Request handled in parent.sum=100000",
+                        "Request handled in child.sum=" + sumBelow(10_000));
+    }
+
+    @Test
+    void elevenSocketAndTheParentEachEndSomeOfTheConnections() throws Exception {
+        Output out = example("share-socket-object");
+
+        List<String> lines = out.stdoutText().lines().toList();
+        assertThat(lines).hasSizeGreaterThanOrEqualTo(4);
+        for (int i = 0; i < lines.size(); i++) {
+            assertThat(lines.get(i)).matches("connection " + (i + 1) + ": Handled by (parent|child)");
+        }
+        assertThat(lines.stream().map(l -> l.replaceFirst("^connection \\d+: ", "")).distinct())
+                .containsExactlyInAnyOrder("Handled by parent", "Handled by child");
+    }
+
+    @Test
     void tourRunsEveryArticleExampleInOrderWithTheArticlesLoopBound() throws Exception {
         Output out = example("multi-process");
 
@@ -146,7 +176,8 @@ class MultiProcessExamplesTest {
                     "== [" + (i + 1) + "/" + headings.size() + "] " + e.name() + ": " + e.mirrors() + " ==");
         }
         // for (let i = 0; i < 10000000000; i++) sum += i, exactly (Node's doubles say 49999999990067860000)
-        assertThat(lines).contains("GET /sum -> 49999999995000000000", "exit", "close");
+        assertThat(lines).contains("GET /sum -> 49999999995000000000", "exit", "close", "Parent server created",
+                "Child server created");
     }
 
     @Test
