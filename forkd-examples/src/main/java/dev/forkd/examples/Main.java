@@ -1,6 +1,7 @@
 package dev.forkd.examples;
 
 import dev.forkd.examples.cluster.ClusterDemo;
+import dev.forkd.examples.cluster.ClusterRespawn;
 import dev.forkd.examples.ipc.EchoChild;
 import dev.forkd.examples.ipc.IpcTour;
 import java.io.PrintStream;
@@ -40,6 +41,8 @@ public final class Main {
         commands.put("multi-process", new Subcommand("the Node multi-process article's examples, in its order",
                 MultiProcessTour::main));
         for (Example e : MultiProcessTour.EXAMPLES) commands.put(e.name(), new Subcommand(e.mirrors(), e.main()));
+        commands.put(MultiProcessTour.CLUSTER_COMMAND, new Subcommand("5. the cluster module: a worker per CPU,"
+                + " '<pid> death' and a new worker on 'exit' (until Ctrl-C)", ClusterRespawn::main));
         commands.put("child-process", new Subcommand("the child_process tour of \"Node.js Child Processes: Everything"
                 + " you need to know\", in its order", ChildProcessTour::main));
         for (Example e : ChildProcessTour.EXAMPLES) commands.put(e.name(), new Subcommand(e.mirrors(), e.main()));
@@ -88,6 +91,7 @@ public final class Main {
         out.println();
         out.println("spawn-pipeline, spawn-inherit, shell-option, exec, env-cwd, spawn-sub-process and"
                 + " fork-sub-process take an optional directory.");
-        out.println("sum-server takes an optional loop bound, or --port N to serve until Ctrl-C.");
+        out.println("sum-server takes an optional loop bound, or --port N to serve until Ctrl-C;"
+                + " cluster-respawn takes --port N --workers N.");
     }
 }

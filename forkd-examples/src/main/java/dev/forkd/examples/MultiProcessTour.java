@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The examples of the Node multi-process article the project follows, "Mastering Node.js Multi-Process: From
  * spawn to cluster for High Concurrency" (Tencent IMWeb Frontend Team), in its order, with a heading for each.
- * Every example here ends by itself.
+ * Every example here ends by itself; the article's last one, the cluster module with respawn on {@code 'exit'},
+ * serves until Ctrl-C and runs on its own: {@code cluster-respawn}.
  */
 public final class MultiProcessTour {
     /** The examples in the article's order. */
@@ -28,6 +29,9 @@ public final class MultiProcessTour {
             new Example("share-socket-object", "5. child.send('socket', socket) to 11.socket.js: handled by parent or"
                     + " child", ShareSocketObject::main, TourInput.NONE));
 
+    /** The article's last example: it serves until Ctrl-C, so the tour only names it. */
+    static final String CLUSTER_COMMAND = "cluster-respawn";
+
     private MultiProcessTour() {}
 
     public static void main(String[] args) throws Exception {
@@ -41,5 +45,8 @@ public final class MultiProcessTour {
             example.main().main(new String[0]);
             System.out.flush();
         }
+        System.out.println();
+        System.out.println("The article's cluster module example serves until Ctrl-C: java -jar forkd-examples.jar "
+                + CLUSTER_COMMAND);
     }
 }

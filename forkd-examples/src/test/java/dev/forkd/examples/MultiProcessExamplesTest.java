@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the examples of the Node multi-process article the way a user does, as {@code Main <name>} in a JVM of
  * their own with the flags {@code java -jar} takes from the manifest, and checks their lines against what the
- * article's code prints (with this machine's pids, paths and ports).
+ * article's code prints (with this machine's pids, paths and ports). The cluster example has its own test,
+ * {@code ClusterRespawnTest}.
  */
 class MultiProcessExamplesTest {
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -178,13 +179,15 @@ class MultiProcessExamplesTest {
         // for (let i = 0; i < 10000000000; i++) sum += i, exactly (Node's doubles say 49999999990067860000)
         assertThat(lines).contains("GET /sum -> 49999999995000000000", "exit", "close", "Parent server created",
                 "Child server created");
+        assertThat(lines.getLast()).isEqualTo("The article's cluster module example serves until Ctrl-C:"
+                + " java -jar forkd-examples.jar cluster-respawn");
     }
 
     @Test
     void usageListsTheArticleTourAndEveryArticleCommand() throws Exception {
         Output out = example("help");
 
-        assertThat(out.stdoutText()).contains("  multi-process ", "  cluster ");
+        assertThat(out.stdoutText()).contains("  multi-process ", "  cluster-respawn ", "  cluster ");
         for (Example e : MultiProcessTour.EXAMPLES) assertThat(out.stdoutText()).contains("  " + e.name() + " ");
     }
 
