@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The article's {@code child_process} section, example by example, in its order, with a heading for each.
+ * The {@code child_process} section of "Node.js Child Processes: Everything you need to know", example by
+ * example, in its order, with a heading for each. (The Node multi-process article the project follows has its own
+ * tour, {@link MultiProcessTour}.)
  *
  * <p>The examples that look at files run in a small sample tree made for the tour (and deleted after it), so
  * that listings fit on a screen wherever the tour is started; run an example by its name to point it at the

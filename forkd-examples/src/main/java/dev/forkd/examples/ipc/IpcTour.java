@@ -5,9 +5,9 @@ import dev.forkd.examples.Example.TourInput;
 import java.util.List;
 
 /**
- * The article's {@code fork} section and the two handle-passing examples of Node's {@code child_process}
- * documentation, in that order, with a heading for each. Every example forks a JVM, is its own client and
- * ends by itself.
+ * The {@code fork} section of "Node.js Child Processes: Everything you need to know" and the two handle-passing
+ * examples of Node's {@code child_process} documentation, in that order, with a heading for each. Every example
+ * forks a JVM, is its own client and ends by itself.
  */
 public final class IpcTour {
     /** The examples in the tour's order. */
