@@ -1,5 +1,6 @@
 package dev.forkd;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.StringJoiner;
+import java.util.regex.Pattern;
 
 /**
  * How {@link ChildProcesses#fork(ForkOptions)} starts a new JVM: Node's {@code fork} options, in Java terms.
@@ -82,7 +85,11 @@ public final class ForkOptions {
         return with(args, Objects.requireNonNull(java), classPath, execArgv, env, cwd, silent, aotCache);
     }
 
-    /** The class path (default: this JVM's {@code java.class.path}). Ignored for {@link #ofJar}. */
+    /**
+     * The class path (default: this JVM's {@code java.class.path}). Ignored for {@link #ofJar}. Relative
+     * entries, like a relative jar, are resolved against this JVM's working directory, whatever
+     * {@link #cwd(Path)} the child gets.
+     */
     public ForkOptions classPath(String classPath) {
         return with(args, java, Objects.requireNonNull(classPath), execArgv, env, cwd, silent, aotCache);
     }
@@ -199,12 +206,13 @@ public final class ForkOptions {
             case NONE -> { }
         }
         argv.addAll(execArgv);
+        // Relative paths are this JVM's: absolute, they also hold for a child with a cwd of its own.
         if (jar != null) {
             argv.add("-jar");
-            argv.add(jar.toString());
+            argv.add(jar.toAbsolutePath().toString());
         } else {
             argv.add("-cp");
-            argv.add(classPath != null ? classPath : System.getProperty("java.class.path"));
+            argv.add(classPath != null ? absolute(classPath) : InheritedClassPath.VALUE);
             argv.add(mainClass);
         }
         argv.addAll(args);
@@ -213,6 +221,20 @@ public final class ForkOptions {
                 .stdio(std, std, std, Stdio.ipc())
                 .env(env);
         return cwd != null ? c.cwd(cwd) : c;
+    }
+
+    /** This JVM's class path with every entry absolute, computed once. */
+    private static final class InheritedClassPath {
+        static final String VALUE = absolute(System.getProperty("java.class.path"));
+    }
+
+    /** A class path whose entries (an empty one is the working directory) are absolute. */
+    static String absolute(String classPath) {
+        StringJoiner out = new StringJoiner(File.pathSeparator);
+        for (String entry : classPath.split(Pattern.quote(File.pathSeparator), -1)) {
+            out.add(Path.of(entry.isEmpty() ? "." : entry).toAbsolutePath().normalize().toString()); // "lib/*" stays a wildcard
+        }
+        return out.toString();
     }
 
     @Override

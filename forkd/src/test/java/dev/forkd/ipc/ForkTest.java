@@ -9,9 +9,12 @@ import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
 import dev.forkd.Stdio;
 import dev.forkd.fixture.IpcChild;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -268,5 +271,20 @@ class ForkTest {
     private static List<String> cmdline(ChildProcess c) throws Exception {
         byte[] raw = Files.readAllBytes(Path.of("/proc/" + c.pid() + "/cmdline"));
         return List.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0"));
+    }
+
+    @Test
+    void aChildWithACwdOfItsOwnFindsItsClassesOnARelativeClassPath(@TempDir Path elsewhere) throws Exception {
+        // java -jar app.jar, or -cp target/classes: this JVM's class path is relative to its own cwd.
+        Path here = Path.of("").toAbsolutePath();
+        String relative = String.join(File.pathSeparator, Arrays.stream(
+                System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(e -> here.relativize(Path.of(e).toAbsolutePath()).toString()).toList());
+        assertThat(relative).doesNotStartWith("/");
+        ChildProcess child = ChildProcesses.fork(ForkOptions.of(IpcChild.class.getName(), "no-channel")
+                .classPath(relative).cwd(elsewhere).silent(true));
+        String out = new String(child.stdout().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(child.waitFor()).isEqualTo(new ExitStatus.Exited(0));
+        assertThat(out).isEqualTo("channel present: true\n");
     }
 }
