@@ -1,0 +1,277 @@
+package dev.forkd.cli;
+
+import dev.forkd.cli.daemon.Daemon;
+import dev.forkd.cli.supervisor.Supervisor;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code forkd}: keeps apps alive, as PM2 does, without PM2's failure modes. Each command but
+ * {@code version}, {@code logs} and the internal {@code daemon}/{@code supervise} is a request to the
+ * per-user daemon, started on first use.
+ */
+@Command(name = "forkd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Keeps apps alive: restarts, logs with rotation, many instances; a daemon per user.",
+        subcommands = {Main.Start.class, Main.Ls.class, Main.Describe.class, Main.LogsCommand.class,
+                Main.Restart.class, Main.Reload.class, Main.Stop.class, Main.Delete.class, Main.Save.class,
+                Main.Resurrect.class, Main.Kill.class, Main.VersionCommand.class, Main.DaemonCommand.class,
+                Main.Supervise.class, CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+    static final String VERSION = "0.1.0";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args, System.out, System.err));
+    }
+
+    /** Runs a command line; returns its exit status. */
+    static int execute(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            err.println("forkd: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"forkd " + VERSION + " (Java " + Runtime.version() + ")"};
+        }
+    }
+
+    /** A command carried out by the daemon. */
+    abstract static class Remote implements Callable<Integer> {
+        abstract Map<String, Object> request();
+
+        boolean startsDaemon() {
+            return true;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            return new Client(Home.fromEnvironment(), System.out, System.err).call(request(), startsDaemon());
+        }
+
+        static Map<String, Object> op(String op, Object... kv) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("op", op);
+            for (int i = 0; i < kv.length; i += 2) if (kv[i + 1] != null) m.put((String) kv[i], kv[i + 1]);
+            return m;
+        }
+    }
+
+    @Command(name = "start", description = {"Starts an app: forkd start [options] -- <command...>,",
+            "or every app of an ecosystem file: forkd start forkd.yaml"})
+    static final class Start extends Remote {
+        @Option(names = "--name", description = "the app's name (default: the program's file name)")
+        String name;
+        @Option(names = {"-i", "--instances"}, description = "how many instances: a number or 'max' (default 1)")
+        String instances;
+        @Option(names = "--restart", description = "always (default), on-failure or never")
+        String restart;
+        @Option(names = "--max-restarts", description = "restarts within --window before the app is errored (default 10)")
+        Integer maxRestarts;
+        @Option(names = "--window", description = "the crash-loop window (default 60s)")
+        String window;
+        @Option(names = "--kill-timeout", description = "time from SIGTERM to SIGKILL at a stop (default 5s)")
+        String killTimeout;
+        @Option(names = "--max-memory", description = "restart an instance whose RSS passes this (e.g. 512m)")
+        String maxMemory;
+        @Option(names = "--env", description = "KEY=VALUE added to the app's environment (repeatable)")
+        List<String> env = new ArrayList<>();
+        @Option(names = "--cwd", description = "the app's working directory (default: here)")
+        String cwd;
+        @Option(names = "--log-max-size", description = "rotate a log file at this size (default 10m)")
+        String logMaxSize;
+        @Option(names = "--log-files", description = "rotated files kept per log (default 5)")
+        Integer logFiles;
+        @Option(names = "--timestamps", description = "prefix every log line with its time")
+        boolean timestamps;
+        @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "the program and its arguments, or an ecosystem file")
+        List<String> command;
+
+        @Override
+        Map<String, Object> request() {
+            if (command.size() == 1 && command.getFirst().matches(".+\\.(ya?ml|json)") && Files.isRegularFile(Path.of(command.getFirst()))) {
+                return op("start", "file", Path.of(command.getFirst()).toAbsolutePath().toString());
+            }
+            Map<String, Object> app = new LinkedHashMap<>();
+            app.put("command", command);
+            if (name != null) app.put("name", name);
+            if (instances != null) app.put("instances", instances);
+            if (restart != null) app.put("restart", restart);
+            if (maxRestarts != null) app.put("maxRestarts", maxRestarts);
+            if (window != null) app.put("window", window);
+            if (killTimeout != null) app.put("killTimeout", killTimeout);
+            if (maxMemory != null) app.put("maxMemory", maxMemory);
+            app.put("env", env);
+            if (cwd != null) app.put("cwd", cwd);
+            if (logMaxSize != null) app.put("logMaxSize", logMaxSize);
+            if (logFiles != null) app.put("logFiles", logFiles);
+            app.put("timestamps", timestamps);
+            return op("start", "app", app);
+        }
+    }
+
+    @Command(name = "ls", aliases = {"list", "status"}, description = "Lists the apps and their instances.")
+    static final class Ls extends Remote {
+        @Option(names = "--json", description = "print JSON, for scripts")
+        boolean json;
+
+        @Override
+        Map<String, Object> request() {
+            return op("ls", "json", json);
+        }
+    }
+
+    @Command(name = "describe", aliases = "show", description = "Shows everything about one app.")
+    static final class Describe extends Remote {
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--json", description = "print JSON, for scripts")
+        boolean json;
+
+        @Override
+        Map<String, Object> request() {
+            return op("describe", "name", name, "json", json);
+        }
+    }
+
+    abstract static class Targeted extends Remote {
+        @Parameters(paramLabel = "NAME", description = "an app's name, or 'all'")
+        String name;
+
+        abstract String op();
+
+        @Override
+        Map<String, Object> request() {
+            return op(op(), "name", name);
+        }
+    }
+
+    @Command(name = "restart", description = "Stops and starts an app's instances (all at once).")
+    static final class Restart extends Targeted {
+        @Override
+        String op() {
+            return "restart";
+        }
+    }
+
+    @Command(name = "reload", description = "Restarts an app's instances one after the other.")
+    static final class Reload extends Targeted {
+        @Override
+        String op() {
+            return "reload";
+        }
+    }
+
+    @Command(name = "stop", description = "Stops an app (it stays in the list).")
+    static final class Stop extends Targeted {
+        @Override
+        String op() {
+            return "stop";
+        }
+    }
+
+    @Command(name = "delete", aliases = "del", description = "Stops an app and removes it from the list.")
+    static final class Delete extends Targeted {
+        @Override
+        String op() {
+            return "delete";
+        }
+    }
+
+    @Command(name = "save", description = "Remembers the running apps for forkd resurrect.")
+    static final class Save extends Remote {
+        @Override
+        Map<String, Object> request() {
+            return op("save");
+        }
+    }
+
+    @Command(name = "resurrect", description = "Starts the apps forkd save remembered.")
+    static final class Resurrect extends Remote {
+        @Override
+        Map<String, Object> request() {
+            return op("resurrect");
+        }
+    }
+
+    @Command(name = "kill", description = "Stops every app and the daemon.")
+    static final class Kill extends Remote {
+        @Override
+        Map<String, Object> request() {
+            return op("kill");
+        }
+
+        @Override
+        boolean startsDaemon() {
+            return false;
+        }
+    }
+
+    @Command(name = "logs", description = "Prints the apps' logs; --follow keeps printing, across rotations.")
+    static final class LogsCommand implements Callable<Integer> {
+        @Parameters(arity = "0..1", paramLabel = "NAME", description = "one app (default: all)")
+        String name;
+        @Option(names = "--lines", description = "lines per log file to start with (default 15)")
+        int lines = 15;
+        @Option(names = {"-f", "--follow"}, description = "keep printing what is written")
+        boolean follow;
+
+        @Override
+        public Integer call() throws Exception {
+            return new Logs(Home.fromEnvironment(), System.out).run(name, lines, follow, System.err);
+        }
+    }
+
+    @Command(name = "version", description = "Prints forkd's version.")
+    static final class VersionCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.println(new Version().getVersion()[0]);
+            return 0;
+        }
+    }
+
+    @Command(name = "daemon", hidden = true, description = "Runs the per-user daemon (started by the other commands).")
+    static final class DaemonCommand implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            return Daemon.run(Home.fromEnvironment());
+        }
+    }
+
+    @Command(name = "supervise", hidden = true, description = "Runs one app's supervisor (started by the daemon).")
+    static final class Supervise implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            return Supervisor.run(Home.fromEnvironment(), name);
+        }
+    }
+}

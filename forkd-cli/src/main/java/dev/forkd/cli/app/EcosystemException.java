@@ -1,0 +1,8 @@
+package dev.forkd.cli.app;
+
+/** Placeholder until the ecosystem parser lands. */
+public final class EcosystemException extends Exception {
+    public EcosystemException(String message) {
+        super(message);
+    }
+}

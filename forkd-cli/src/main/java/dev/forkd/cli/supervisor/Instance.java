@@ -1,0 +1,289 @@
+package dev.forkd.cli.supervisor;
+
+import dev.forkd.ChildProcess;
+import dev.forkd.ChildProcesses;
+import dev.forkd.Command;
+import dev.forkd.ExitStatus;
+import dev.forkd.Signal;
+import dev.forkd.SpawnException;
+import dev.forkd.Stdio;
+import dev.forkd.cli.app.AppSpec;
+import dev.forkd.cli.app.RestartMode;
+import dev.forkd.cli.app.Units;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One running copy of an app (fork mode): spawns it in a process group of its own, pumps its output into
+ * its logs, restarts it with backoff when it ends, and gives up ({@link State#ERRORED}) after more than
+ * {@code maxRestarts} restarts within the window. Every restart's reason is kept (exit status, signal,
+ * memory, manual).
+ */
+final class Instance {
+    enum State { STARTING, ONLINE, STOPPING, STOPPED, WAITING_RESTART, ERRORED }
+
+    private static final Duration INITIAL_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(15);
+    /** An instance that ran this long was stable: the backoff starts over. */
+    private static final Duration STABLE_AFTER = Duration.ofSeconds(30);
+    private static final int REASONS_KEPT = 20;
+
+    private final int id;
+    private final AppSpec spec;
+    private final Path logDir;
+    private final AtomicLong droppedBytes = new AtomicLong();
+    private final AtomicLong droppedLines = new AtomicLong();
+    private final AtomicLong logWriteErrors = new AtomicLong();
+    private final ArrayDeque<Long> deaths = new ArrayDeque<>();
+    private final ArrayDeque<Map<String, Object>> reasons = new ArrayDeque<>();
+    private ChildProcess child;
+    private State state = State.STOPPED;
+    private String error;
+    private int restarts;
+    private Instant startedAt;
+    private String lastExit;
+    private Duration backoff = INITIAL_BACKOFF;
+    private long generation; // a restart scheduled under an older generation is void
+    private long cpuTicks;
+    private long cpuNanos;
+    private double cpuPercent;
+    private long rss;
+    private LogPump out;
+    private LogPump err;
+
+    /** Told when the instance's process changes (started, exited): the supervisor's pid file. */
+    private final Runnable onChange;
+
+    Instance(int id, AppSpec spec, Path logDir, Runnable onChange) {
+        this.id = id;
+        this.spec = spec;
+        this.logDir = logDir;
+        this.onChange = onChange;
+    }
+
+    /** The pid of the running process, or -1. */
+    synchronized long pid() {
+        return child != null && child.exitStatus().isEmpty() ? child.pid() : -1;
+    }
+
+    int id() {
+        return id;
+    }
+
+    synchronized State state() {
+        return state;
+    }
+
+    synchronized String error() {
+        return error;
+    }
+
+    /** Starts the instance; a spawn failure leaves it {@link State#ERRORED} with the reason. */
+    synchronized void start() {
+        generation++;
+        state = State.STARTING;
+        Command c = Command.of(spec.command().getFirst(), spec.command().subList(1, spec.command().size()).toArray(String[]::new))
+                .cwd(Path.of(spec.cwd())).envClear().env(spec.env())
+                .env("FORKD_APP_NAME", spec.name()).env("FORKD_INSTANCE", Integer.toString(id))
+                .env("NODE_APP_INSTANCE", Integer.toString(id))
+                .stdin(Stdio.ignore()).killTree(true);
+        ChildProcess p;
+        try {
+            p = ChildProcesses.spawn(c);
+        } catch (SpawnException | RuntimeException e) {
+            state = State.ERRORED;
+            error = "cannot start: " + e.getMessage();
+            return;
+        }
+        child = p;
+        error = null;
+        startedAt = Instant.now();
+        cpuTicks = 0;
+        cpuNanos = System.nanoTime();
+        String base = spec.name() + "-" + id;
+        out = new LogPump(new RotatingLog(logDir.resolve(base + "-out.log"), spec.logMaxBytes(), spec.logFiles()),
+                spec.timestamps(), droppedBytes, droppedLines, logWriteErrors);
+        err = new LogPump(new RotatingLog(logDir.resolve(base + "-err.log"), spec.logMaxBytes(), spec.logFiles()),
+                spec.timestamps(), droppedBytes, droppedLines, logWriteErrors);
+        out.start(p.stdout(), base + "-out");
+        err.start(p.stderr(), base + "-err");
+        state = State.ONLINE;
+        p.onExit().whenComplete((st, e) -> {
+            exited(p, st, e);
+            onChange.run();
+        });
+        onChange.run();
+    }
+
+    private synchronized void exited(ChildProcess p, ExitStatus st, Throwable failure) {
+        if (p != child) return;
+        lastExit = st != null ? st.toString() : "status lost: " + failure.getMessage();
+        notifyAll();
+        if (state == State.STOPPING || state == State.STOPPED) {
+            state = State.STOPPED;
+            return;
+        }
+        boolean success = st != null && st.success();
+        if (spec.restart() == RestartMode.NEVER || (spec.restart() == RestartMode.ON_FAILURE && success)) {
+            state = State.STOPPED;
+            return;
+        }
+        long now = System.nanoTime();
+        deaths.addLast(now);
+        while (!deaths.isEmpty() && now - deaths.peekFirst() > spec.window().toNanos()) deaths.removeFirst();
+        if (deaths.size() > spec.maxRestarts()) {
+            state = State.ERRORED;
+            error = "crash loop: " + deaths.size() + " exits within " + spec.window().toSeconds() + " s (last: "
+                    + lastExit + "); not restarted";
+            return;
+        }
+        restartLater(lastExit);
+    }
+
+    /** Called with the lock held. */
+    private void restartLater(String reason) {
+        Duration uptime = startedAt == null ? Duration.ZERO : Duration.between(startedAt, Instant.now());
+        if (uptime.compareTo(STABLE_AFTER) >= 0) backoff = INITIAL_BACKOFF;
+        Duration delay = backoff;
+        Duration doubled = backoff.multipliedBy(2);
+        backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+        record(reason);
+        state = State.WAITING_RESTART;
+        long gen = ++generation;
+        Thread.ofVirtual().name(spec.name() + "-" + id + "-restart").start(() -> {
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (generation != gen || state != State.WAITING_RESTART) return;
+                restarts++;
+                start();
+            }
+        });
+    }
+
+    private void record(String reason) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("at", Instant.now().toString());
+        r.put("reason", reason);
+        reasons.addLast(r);
+        while (reasons.size() > REASONS_KEPT) reasons.removeFirst();
+    }
+
+    /**
+     * Stops the instance: SIGTERM to its process group, SIGKILL after the kill timeout; returns once it has
+     * exited. A pending restart is cancelled.
+     */
+    void stop() throws InterruptedException {
+        ChildProcess p;
+        synchronized (this) {
+            generation++;
+            if (state == State.WAITING_RESTART || state == State.ERRORED || state == State.STARTING) {
+                if (child == null || child.exitStatus().isPresent()) {
+                    state = State.STOPPED;
+                    return;
+                }
+            }
+            p = child;
+            if (p == null || p.exitStatus().isPresent()) {
+                state = State.STOPPED;
+                return;
+            }
+            state = State.STOPPING;
+        }
+        p.kill(Signal.SIGTERM);
+        try {
+            p.waitFor(spec.killTimeout());
+        } catch (TimeoutException e) {
+            p.kill(Signal.SIGKILL);
+            try {
+                p.waitFor(Duration.ofSeconds(10));
+            } catch (TimeoutException stuck) {
+                // SIGKILL of a process in uninterruptible sleep: it is reaped whenever it goes
+            }
+        }
+        synchronized (this) {
+            state = State.STOPPED;
+        }
+    }
+
+    /** Stops and starts again, recording {@code reason}; the restart counter goes up. */
+    void restart(String reason) throws InterruptedException {
+        stop();
+        synchronized (this) {
+            record(reason);
+            restarts++;
+            deaths.clear();
+            backoff = INITIAL_BACKOFF;
+            start();
+        }
+    }
+
+    /** Samples CPU and memory; restarts the instance when it is over the memory limit. */
+    void sample() throws InterruptedException {
+        ChildProcess p;
+        synchronized (this) {
+            p = state == State.ONLINE ? child : null;
+            if (p == null) {
+                cpuPercent = 0;
+                rss = 0;
+                return;
+            }
+            ProcStats s = ProcStats.of(p.pid());
+            if (s == null) return;
+            long now = System.nanoTime();
+            long dt = now - cpuNanos;
+            if (dt > 0 && cpuTicks > 0) {
+                cpuPercent = (s.cpuTicks() - cpuTicks) * 1e9 / ProcStats.TICKS_PER_SECOND / dt * 100;
+            }
+            cpuTicks = s.cpuTicks();
+            cpuNanos = now;
+            rss = s.rssBytes();
+            if (spec.maxMemory() <= 0 || rss <= spec.maxMemory()) return;
+        }
+        restart("memory: " + Units.formatSize(rss) + " over --max-memory " + Units.formatSize(spec.maxMemory()));
+    }
+
+    synchronized Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("pid", child != null && child.exitStatus().isEmpty() ? child.pid() : null);
+        m.put("status", state.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        m.put("restarts", restarts);
+        m.put("startedAt", startedAt == null ? null : startedAt.toString());
+        m.put("cpu", Math.round(cpuPercent * 10) / 10.0);
+        m.put("memory", rss);
+        m.put("lastExit", lastExit);
+        m.put("error", error);
+        m.put("restartReasons", new ArrayList<>(reasons));
+        m.put("logDroppedBytes", droppedBytes.get());
+        m.put("logDroppedLines", droppedLines.get());
+        m.put("logWriteErrors", logWriteErrors.get());
+        List<String> logs = List.of(logDir.resolve(spec.name() + "-" + id + "-out.log").toString(),
+                logDir.resolve(spec.name() + "-" + id + "-err.log").toString());
+        m.put("logs", logs);
+        return m;
+    }
+
+    /** Waits (at most {@code timeout}) until the instance is no longer starting. */
+    synchronized void awaitStarted(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (state == State.STARTING) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return;
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+}

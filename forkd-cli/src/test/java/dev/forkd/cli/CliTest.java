@@ -1,0 +1,204 @@
+package dev.forkd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.forkd.Output;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** The forkd command end to end: real client, daemon, supervisors and apps. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class CliTest {
+    @TempDir
+    Path tmp;
+    Cli cli;
+
+    @BeforeEach
+    void home() {
+        cli = new Cli(tmp.resolve("home"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        cli.cleanUp();
+    }
+
+    @Test
+    void startListStopRestartDeleteAndKill() throws Exception {
+        Output started = cli.run("start", "--name", "sleeper", "-i", "2", "--", "sleep", "1000");
+        assertThat(started.status().success()).as(started.stderrText()).isTrue();
+        assertThat(started.stdoutText()).startsWith("started sleeper (2 instances)\n").contains("sleeper");
+        List<Long> pids = cli.pids("sleeper");
+        assertThat(pids).hasSize(2).allMatch(Cli::alive);
+        assertThat(cli.run("ls").stdoutText()).containsPattern("sleeper +fork +1 +\\d+ +online");
+
+        Output stopped = cli.run("stop", "sleeper");
+        assertThat(stopped.stdoutText()).startsWith("stopped sleeper\n");
+        for (long pid : pids) assertThat(Cli.awaitGone(pid, Duration.ofSeconds(10))).isTrue();
+        assertThat(cli.app("sleeper").path("instances").get(0).path("status").asString()).isEqualTo("stopped");
+
+        assertThat(cli.run("restart", "sleeper").status().success()).isTrue();
+        List<Long> again = cli.pids("sleeper");
+        assertThat(again).hasSize(2).allMatch(Cli::alive).doesNotContainAnyElementsOf(pids);
+
+        assertThat(cli.run("delete", "sleeper").stdoutText()).isEqualTo("deleted sleeper\n");
+        for (long pid : again) assertThat(Cli.awaitGone(pid, Duration.ofSeconds(10))).isTrue();
+        assertThat(cli.ls()).isEmpty();
+
+        long daemon = cli.daemonPid();
+        assertThat(cli.run("kill").stdoutText()).contains("stopped every app and the daemon");
+        assertThat(Cli.awaitGone(daemon, Duration.ofSeconds(10))).isTrue();
+    }
+
+    @Test
+    void anAppThatKeepsCrashingIsErroredWithTheReasonOfEveryRestart() throws Exception {
+        cli.run("start", "--name", "crash", "--max-restarts", "3", "--", "sh", "-c", "echo boom; exit 3");
+        JsonNode i = null;
+        for (int n = 0; n < 100; n++) {
+            i = cli.app("crash").path("instances").get(0);
+            if (i.path("status").asString().equals("errored")) break;
+            Thread.sleep(100);
+        }
+        assertThat(i.path("status").asString()).isEqualTo("errored");
+        assertThat(i.path("restarts").asInt()).isEqualTo(3);
+        assertThat(i.path("error").asString()).isEqualTo("crash loop: 4 exits within 60 s (last: exit status: 3); not restarted");
+        assertThat(i.path("restartReasons")).hasSize(3)
+                .allMatch(r -> r.path("reason").asString().equals("exit status: 3"));
+        assertThat(cli.run("logs", "crash", "--lines", "2").stdoutText()).isEqualTo("crash-0-out | boom\ncrash-0-out | boom\n");
+    }
+
+    @Test
+    void aMissingExecutableIsAClearErrorAndLeavesNoApp() throws Exception {
+        Output o = cli.run("start", "--name", "nope", "--", "/no/such/program");
+        assertThat(o.status().exitCode()).hasValue(1);
+        assertThat(o.stderrText()).isEqualTo("forkd: cannot start nope: cannot start: posix_spawn failed: ENOENT"
+                + " (No such file or directory): /no/such/program\n");
+        assertThat(cli.ls()).isEmpty();
+    }
+
+    @Test
+    void anUnknownAppNameIsAClearErrorForEveryCommand() throws Exception {
+        for (String cmd : List.of("stop", "restart", "reload", "delete", "describe")) {
+            Output o = cli.run(cmd, "ghost");
+            assertThat(o.status().exitCode()).as(cmd).hasValue(1);
+            assertThat(o.stderrText()).as(cmd).isEqualTo("forkd: no app named 'ghost' (forkd ls lists them)\n");
+        }
+        Output logs = cli.run("logs", "ghost");
+        assertThat(logs.status().exitCode()).hasValue(1);
+        assertThat(logs.stderrText()).contains("no logs for an app named 'ghost'");
+    }
+
+    @Test
+    void aNameInUseIsRefusedAndTheRunningAppIsLeftAlone() throws Exception {
+        cli.run("start", "--name", "one", "--", "sleep", "1000");
+        List<Long> pids = cli.pids("one");
+        Output again = cli.run("start", "--name", "one", "--", "sleep", "5");
+        assertThat(again.status().exitCode()).hasValue(1);
+        assertThat(again.stderrText()).contains("an app named 'one' is already running");
+        assertThat(cli.pids("one")).isEqualTo(pids);
+    }
+
+    @Test
+    void logsRotateBySizeAndKeepTheConfiguredNumberOfFiles() throws Exception {
+        // 3,000 lines of 100 bytes = 300 KB through 64 KiB files, 2 kept: the oldest are deleted.
+        cli.run("start", "--name", "talker", "--restart", "never", "--log-max-size", "64k", "--log-files", "2", "--",
+                "sh", "-c", "i=0; while [ $i -lt 3000 ]; do printf '%099d\\n' $i; i=$((i+1)); done");
+        Path logs = cli.home.resolve("logs/talker");
+        for (int n = 0; n < 200 && !cli.app("talker").path("instances").get(0).path("status").asString().equals("stopped"); n++) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(300); // the writer flushes
+        assertThat(logs.resolve("talker-0-out.log")).exists();
+        assertThat(logs.resolve("talker-0-out.log.1")).exists();
+        assertThat(logs.resolve("talker-0-out.log.2")).exists();
+        assertThat(logs.resolve("talker-0-out.log.3")).doesNotExist();
+        for (String f : List.of("talker-0-out.log", "talker-0-out.log.1", "talker-0-out.log.2")) {
+            assertThat(Files.size(logs.resolve(f))).as(f).isLessThanOrEqualTo(64 * 1024);
+        }
+        assertThat(cli.run("logs", "talker", "--lines", "1").stdoutText())
+                .isEqualTo("talker-0-out | " + String.format("%099d", 2999) + "\n");
+    }
+
+    @Test
+    void anAppThatIgnoresSigtermIsKilledWithItsGroupAfterTheKillTimeout() throws Exception {
+        cli.run("start", "--name", "stubborn", "--kill-timeout", "500ms", "--", "sh", "-c", "trap '' TERM; sleep 1000 & wait");
+        long pid = cli.pids("stubborn").getFirst();
+        long sleep = ProcessHandle.of(pid).orElseThrow().children().findFirst().orElseThrow().pid();
+        Output stopped = cli.run("stop", "stubborn");
+        assertThat(stopped.status().success()).isTrue();
+        assertThat(Cli.awaitGone(pid, Duration.ofSeconds(5))).isTrue();
+        assertThat(Cli.awaitGone(sleep, Duration.ofSeconds(5))).as("the app's child, in its process group").isTrue();
+    }
+
+    @Test
+    void appsOutliveADaemonKilledWithSigkillAndTheNextDaemonFindsThem() throws Exception {
+        cli.run("start", "--name", "survivor", "-i", "2", "--", "sleep", "1000");
+        List<Long> pids = cli.pids("survivor");
+        long daemon = cli.daemonPid();
+        ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
+        assertThat(Cli.awaitGone(daemon, Duration.ofSeconds(10))).isTrue();
+        assertThat(pids).allMatch(Cli::alive);
+        // The next command starts a new daemon, which adopts the app's supervisor: same instances.
+        assertThat(cli.pids("survivor")).isEqualTo(pids);
+        assertThat(cli.daemonPid()).isNotEqualTo(daemon);
+        assertThat(cli.run("stop", "survivor").status().success()).isTrue();
+        for (long pid : pids) assertThat(Cli.awaitGone(pid, Duration.ofSeconds(10))).isTrue();
+    }
+
+    @Test
+    void aSecondDaemonRefusesToStart() throws Exception {
+        cli.run("ls");
+        Output second = cli.run("daemon");
+        assertThat(second.status().exitCode()).hasValue(1);
+        assertThat(second.stderrText()).startsWith("forkd: a daemon is already running for this user");
+        assertThat(cli.run("ls").status().success()).isTrue();
+    }
+
+    @Test
+    void clientsIssuingCommandsAtOnceAreServedOneAfterTheOther() throws Exception {
+        cli.run("ls"); // one daemon, started before the race
+        List<CompletableFuture<Output>> starts = new ArrayList<>();
+        for (int n = 0; n < 4; n++) {
+            String name = "app" + n;
+            starts.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return cli.run("start", "--name", name, "--", "sleep", "1000");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (CompletableFuture<Output> f : starts) assertThat(f.get().status().success()).as(f.get().stderrText()).isTrue();
+        JsonNode all = cli.ls();
+        assertThat(all).hasSize(4);
+        for (JsonNode a : all) assertThat(a.path("instances").get(0).path("status").asString()).isEqualTo("online");
+    }
+
+    @Test
+    void aSupervisorKilledWithSigkillIsReplacedAndItsInstancesDoNotRunTwice() throws Exception {
+        cli.run("start", "--name", "phoenix", "-i", "2", "--", "sh", "-c", "sleep 1000 & wait");
+        List<Long> pids = cli.pids("phoenix");
+        long supervisor = cli.app("phoenix").path("supervisor").asLong();
+        ProcessHandle.of(supervisor).orElseThrow().destroyForcibly();
+        // The daemon kills what the dead supervisor left (whole process groups) and starts a new one.
+        for (long pid : pids) assertThat(Cli.awaitGone(pid, Duration.ofSeconds(20))).as("old instance " + pid).isTrue();
+        List<Long> fresh = List.of();
+        for (int n = 0; n < 200 && fresh.size() < 2; n++) {
+            Thread.sleep(100);
+            fresh = cli.pids("phoenix");
+        }
+        assertThat(fresh).hasSize(2).allMatch(Cli::alive).doesNotContainAnyElementsOf(pids);
+        assertThat(cli.app("phoenix").path("supervisor").asLong()).isNotEqualTo(supervisor);
+    }
+}
