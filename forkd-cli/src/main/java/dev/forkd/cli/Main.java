@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
         description = "Keeps apps alive: restarts, logs with rotation, many instances; a daemon per user.",
         subcommands = {Main.Start.class, Main.Ls.class, Main.Describe.class, Main.LogsCommand.class,
                 Main.Restart.class, Main.Reload.class, Main.Stop.class, Main.Delete.class, Main.Save.class,
-                Main.Resurrect.class, Main.Kill.class, Main.VersionCommand.class, Main.DaemonCommand.class,
+                Main.Resurrect.class, Main.Kill.class, Main.StartupCommand.class, Main.VersionCommand.class, Main.DaemonCommand.class,
                 Main.Supervise.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     static final String VERSION = "0.1.0";
@@ -244,6 +244,24 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             return new Logs(Home.fromEnvironment(), System.out).run(name, lines, follow, System.err);
+        }
+    }
+
+    @Command(name = "startup", description = {"Prints (or with --install writes) a systemd unit that resurrects",
+            "the saved apps at boot: forkd startup systemd [--install]"})
+    static final class StartupCommand implements Callable<Integer> {
+        @Parameters(paramLabel = "INIT", description = "the init system: systemd")
+        String init;
+        @Option(names = "--install", description = "write the unit file instead of printing it")
+        boolean install;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!init.equals("systemd")) {
+                System.err.println("forkd: startup knows systemd only, not '" + init + "'");
+                return 2;
+            }
+            return Startup.run(Home.fromEnvironment(), install, System.out, System.err);
         }
     }
 

@@ -201,4 +201,21 @@ class CliTest {
         assertThat(fresh).hasSize(2).allMatch(Cli::alive).doesNotContainAnyElementsOf(pids);
         assertThat(cli.app("phoenix").path("supervisor").asLong()).isNotEqualTo(supervisor);
     }
+
+    @Test
+    void startupSystemdPrintsAUnitThatSystemdAccepts() throws Exception {
+        Output o = cli.run("startup", "systemd");
+        assertThat(o.status().success()).as(o.stderrText()).isTrue();
+        String unit = o.stdoutText();
+        assertThat(unit).contains("Type=forking\n").contains("PIDFile=" + cli.home.resolve("run/daemon.pid") + "\n")
+                .containsPattern("ExecStart=.+ resurrect\n").containsPattern("ExecStop=.+ kill\n")
+                .contains("Environment=FORKD_HOME=" + cli.home + "\n");
+        Path file = tmp.resolve("forkd-test.service");
+        Files.writeString(file, unit);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/systemd-analyze")),
+                "systemd-analyze is not installed: the unit was not verified");
+        Output verify = dev.forkd.ChildProcesses.spawnSync(dev.forkd.Command.of("systemd-analyze", "verify", file.toString()));
+        assertThat(verify.status().success()).as(verify.stderrText()).isTrue();
+        assertThat(cli.run("startup", "upstart").status().exitCode()).hasValue(2);
+    }
 }
