@@ -1,5 +1,6 @@
 package dev.forkd;
 
+import dev.forkd.internal.reap.OrphanReaper;
 import dev.forkd.internal.spawn.ExecRunner;
 import dev.forkd.internal.spawn.Pipeline;
 import dev.forkd.internal.spawn.PosixChildProcess;
@@ -52,6 +53,21 @@ public final class ChildProcesses {
      */
     public static ChildProcess spawn(Command command) throws SpawnException {
         return PosixChildProcess.start(SpawnRequest.of(command, StdioPlan.Mode.SPAWN, false, false), fd -> null, false);
+    }
+
+    /**
+     * Makes this process reap orphaned descendants, as PID 1 must: it becomes a child subreaper
+     * ({@code prctl(PR_SET_CHILD_SUBREAPER)}), so that processes whose parent dies are re-parented to it rather
+     * than to init, and a forkd thread reaps every exited child that forkd did not start, within about 250 ms.
+     * For supervisors and container entry points ({@code forkd run}). Idempotent.
+     *
+     * <p>Children of {@code ProcessBuilder} in the same JVM are reaped too once they exit, and the JDK then
+     * loses their exit status: do not combine the two.
+     *
+     * @throws IOException if the kernel refuses to make this process a subreaper
+     */
+    public static void reapOrphans() throws IOException {
+        OrphanReaper.start();
     }
 
     /**

@@ -27,8 +27,9 @@ public final class LibC {
             F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, FD_CLOEXEC = 1;
     public static final short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04,
             POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
-    public static final int P_PID = 1, P_PIDFD = 3;
-    public static final int WNOHANG = 1, WEXITED = 4;
+    public static final int P_ALL = 0, P_PID = 1, P_PIDFD = 3;
+    public static final int WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
+    public static final int PR_SET_CHILD_SUBREAPER = 36;
     public static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
     public static final int EPOLL_CLOEXEC = 0x80000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
     public static final int EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000;
@@ -252,6 +253,20 @@ public final class LibC {
     public static int kill(int pid, int sig) {
         try {
             return (int) Kill.H.invokeExact(Native.capture(), pid, sig);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final class Prctl {
+        static final MethodHandle H = Native.withErrno("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
+                java.lang.foreign.Linker.Option.firstVariadicArg(1));
+    }
+
+    /** prctl(2) with one argument (it is variadic in glibc). */
+    public static int prctl(int option, long arg) {
+        try {
+            return (int) Prctl.H.invokeExact(Native.capture(), option, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -21,6 +21,8 @@ import java.util.function.Consumer;
 public final class Reaper {
     private static final System.Logger LOG = System.getLogger("dev.forkd");
     private static volatile boolean initialised;
+    /** The pids forkd will reap itself (spawned and not yet reaped): the orphan reaper leaves them alone. */
+    static final java.util.Set<Integer> WATCHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Reaper() {}
 
@@ -62,9 +64,14 @@ public final class Reaper {
      * Reaps the child when it exits. {@code onExit} runs once, on the loop thread (or, without a pidfd, on a
      * fallback waiter thread of its own), after the child has been reaped.
      */
-    public static void watch(PidHandle handle, Consumer<WaitStatus> onExit) {
+    public static void watch(PidHandle handle, Consumer<WaitStatus> callback) {
         int pid = handle.pid();
         int pidfd = handle.pidfd();
+        WATCHED.add(pid);
+        Consumer<WaitStatus> onExit = st -> {
+            WATCHED.remove(pid);
+            callback.accept(st);
+        };
         if (pidfd < 0) {
             waitOnThread(handle, onExit);
             return;
