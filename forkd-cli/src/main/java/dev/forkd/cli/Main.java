@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "forkd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Keeps apps alive: restarts, logs with rotation, many instances; a daemon per user.",
-        subcommands = {Main.Start.class, Main.Ls.class, Main.Describe.class, Main.LogsCommand.class,
+        subcommands = {Main.Start.class, Main.Run.class, Main.Ls.class, Main.Describe.class, Main.LogsCommand.class,
                 Main.Restart.class, Main.Reload.class, Main.Stop.class, Main.Delete.class, Main.Save.class,
                 Main.Resurrect.class, Main.Kill.class, Main.StartupCommand.class, Main.VersionCommand.class, Main.DaemonCommand.class,
                 Main.Supervise.class, CommandLine.HelpCommand.class})
@@ -82,14 +82,13 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "start", description = {"Starts an app: forkd start [options] -- <command...>,",
-            "or every app of an ecosystem file: forkd start forkd.yaml"})
-    static final class Start extends Remote {
+    /** The options of an app, shared by {@code start} and {@code run}. */
+    static final class AppOptions {
         @Option(names = "--name", description = "the app's name (default: the program's file name)")
         String name;
         @Option(names = {"-i", "--instances"}, description = "how many instances: a number or 'max' (default 1)")
         String instances;
-        @Option(names = "--restart", description = "always (default), on-failure or never")
+        @Option(names = "--restart", description = "always, on-failure or never (start: always; run: on-failure)")
         String restart;
         @Option(names = "--max-restarts", description = "restarts within --window before the app is errored (default 10)")
         Integer maxRestarts;
@@ -112,11 +111,7 @@ public final class Main implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "the program and its arguments, or an ecosystem file")
         List<String> command;
 
-        @Override
-        Map<String, Object> request() {
-            if (command.size() == 1 && command.getFirst().matches(".+\\.(ya?ml|json)") && Files.isRegularFile(Path.of(command.getFirst()))) {
-                return op("start", "file", Path.of(command.getFirst()).toAbsolutePath().toString());
-            }
+        Map<String, Object> toMap() {
             Map<String, Object> app = new LinkedHashMap<>();
             app.put("command", command);
             if (name != null) app.put("name", name);
@@ -131,7 +126,44 @@ public final class Main implements Callable<Integer> {
             if (logMaxSize != null) app.put("logMaxSize", logMaxSize);
             if (logFiles != null) app.put("logFiles", logFiles);
             app.put("timestamps", timestamps);
-            return op("start", "app", app);
+            return app;
+        }
+    }
+
+    @Command(name = "start", description = {"Starts an app: forkd start [options] -- <command...>,",
+            "or every app of an ecosystem file: forkd start forkd.yaml"})
+    static final class Start extends Remote {
+        @CommandLine.Mixin
+        AppOptions app;
+
+        @Override
+        Map<String, Object> request() {
+            List<String> command = app.command;
+            if (command.size() == 1 && command.getFirst().matches(".+\\.(ya?ml|json)") && Files.isRegularFile(Path.of(command.getFirst()))) {
+                return op("start", "file", Path.of(command.getFirst()).toAbsolutePath().toString());
+            }
+            return op("start", "app", app.toMap());
+        }
+    }
+
+    @Command(name = "run", description = {"Runs an app in the foreground, without the daemon (containers, systemd):",
+            "forkd run [options] -- <command...>. Exits with the app's status; fit to be PID 1."})
+    static final class Run implements Callable<Integer> {
+        @CommandLine.Mixin
+        AppOptions app;
+
+        @Override
+        public Integer call() throws Exception {
+            dev.forkd.cli.app.AppSpec spec;
+            try {
+                spec = dev.forkd.cli.app.SpecBuilder.build(tools.jackson.databind.json.JsonMapper.builder().build()
+                        .valueToTree(app.toMap()), Path.of("").toAbsolutePath(), System.getenv(),
+                        dev.forkd.cli.app.RestartMode.ON_FAILURE);
+            } catch (IllegalArgumentException e) {
+                System.err.println("forkd: " + e.getMessage());
+                return 2;
+            }
+            return new dev.forkd.cli.supervisor.Foreground(spec, System.err).run();
         }
     }
 

@@ -3,8 +3,7 @@ package dev.forkd.cli.daemon;
 import dev.forkd.cli.app.AppSpec;
 import dev.forkd.cli.app.Ecosystem;
 import dev.forkd.cli.app.EcosystemException;
-import dev.forkd.cli.app.RestartMode;
-import dev.forkd.cli.app.Units;
+import dev.forkd.cli.app.SpecBuilder;
 import dev.forkd.cli.wire.Frames;
 import dev.forkd.cli.wire.Wire;
 import java.io.IOException;
@@ -12,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,33 +123,7 @@ final class Commands {
     /** The spec of {@code forkd start [options] -- command...}. */
     private AppSpec spec(JsonNode a, Map<String, String> env) throws CommandException {
         try {
-            List<String> command = Wire.MAPPER.convertValue(a.path("command"), new TypeReference<List<String>>() {});
-            if (command == null || command.isEmpty()) throw new CommandException("no command to start (forkd start -- program args...)", 2);
-            String name = a.hasNonNull("name") ? a.get("name").asString() : Path.of(command.getFirst()).getFileName().toString();
-            Path cwd = Path.of(req.path("cwd").asString("/"));
-            if (a.hasNonNull("cwd")) cwd = cwd.resolve(a.get("cwd").asString());
-            cwd = cwd.toAbsolutePath().normalize();
-            if (!Files.isDirectory(cwd)) throw new CommandException("--cwd " + cwd + ": no such directory");
-            Map<String, String> all = new HashMap<>(env);
-            for (JsonNode kv : a.path("env")) {
-                String s = kv.asString();
-                int eq = s.indexOf('=');
-                if (eq <= 0) throw new CommandException("--env " + s + ": expected KEY=VALUE", 2);
-                all.put(s.substring(0, eq), s.substring(eq + 1));
-            }
-            String inst = a.path("instances").asString("1");
-            int instances = inst.equals("max") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(inst);
-            return new AppSpec(name, command, cwd.toString(), all, instances,
-                    a.hasNonNull("restart") ? RestartMode.parse(a.get("restart").asString()) : RestartMode.ALWAYS,
-                    a.path("maxRestarts").asInt(AppSpec.DEFAULT_MAX_RESTARTS),
-                    a.hasNonNull("window") ? Units.duration(a.get("window").asString()) : AppSpec.DEFAULT_WINDOW,
-                    a.hasNonNull("killTimeout") ? Units.duration(a.get("killTimeout").asString()) : AppSpec.DEFAULT_KILL_TIMEOUT,
-                    a.hasNonNull("maxMemory") ? Units.size(a.get("maxMemory").asString()) : 0,
-                    a.hasNonNull("logMaxSize") ? Units.size(a.get("logMaxSize").asString()) : AppSpec.DEFAULT_LOG_MAX_BYTES,
-                    a.path("logFiles").asInt(AppSpec.DEFAULT_LOG_FILES),
-                    a.path("timestamps").asBoolean(false));
-        } catch (NumberFormatException e) {
-            throw new CommandException("-i " + a.path("instances").asString() + ": expected a number or 'max'", 2);
+            return SpecBuilder.build(a, Path.of(req.path("cwd").asString("/")), env);
         } catch (IllegalArgumentException e) {
             throw new CommandException(e.getMessage(), 2);
         }

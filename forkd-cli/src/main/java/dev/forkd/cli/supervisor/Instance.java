@@ -52,6 +52,7 @@ final class Instance {
     private int restarts;
     private Instant startedAt;
     private String lastExit;
+    private ExitStatus lastStatus;
     private Duration backoff = INITIAL_BACKOFF;
     private long generation; // a restart scheduled under an older generation is void
     private long cpuTicks;
@@ -97,6 +98,7 @@ final class Instance {
                 .env("FORKD_APP_NAME", spec.name()).env("FORKD_INSTANCE", Integer.toString(id))
                 .env("NODE_APP_INSTANCE", Integer.toString(id))
                 .stdin(Stdio.ignore()).killTree(true);
+        if (logDir == null) c = c.stdout(Stdio.inherit()).stderr(Stdio.inherit()); // forkd run: straight to ours
         ChildProcess p;
         try {
             p = ChildProcesses.spawn(c);
@@ -111,6 +113,15 @@ final class Instance {
         cpuTicks = 0;
         cpuNanos = System.nanoTime();
         String base = spec.name() + "-" + id;
+        if (logDir == null) {
+            state = State.ONLINE;
+            p.onExit().whenComplete((st, e) -> {
+                exited(p, st, e);
+                onChange.run();
+            });
+            onChange.run();
+            return;
+        }
         out = new LogPump(new RotatingLog(logDir.resolve(base + "-out.log"), spec.logMaxBytes(), spec.logFiles()),
                 spec.timestamps(), droppedBytes, droppedLines, logWriteErrors);
         err = new LogPump(new RotatingLog(logDir.resolve(base + "-err.log"), spec.logMaxBytes(), spec.logFiles()),
@@ -128,6 +139,7 @@ final class Instance {
     private synchronized void exited(ChildProcess p, ExitStatus st, Throwable failure) {
         if (p != child) return;
         lastExit = st != null ? st.toString() : "status lost: " + failure.getMessage();
+        lastStatus = st;
         notifyAll();
         if (state == State.STOPPING || state == State.STOPPED) {
             state = State.STOPPED;
@@ -216,6 +228,11 @@ final class Instance {
         }
         synchronized (this) {
             state = State.STOPPED;
+            // The exit callback may come a moment after waitFor: the status is known now.
+            if (p == child && p.exitStatus().isPresent()) {
+                lastStatus = p.exitStatus().get();
+                lastExit = lastStatus.toString();
+            }
         }
     }
 
@@ -256,6 +273,16 @@ final class Instance {
         restart("memory: " + Units.formatSize(rss) + " over --max-memory " + Units.formatSize(spec.maxMemory()));
     }
 
+    /** How the instance's last process ended, or null. */
+    synchronized ExitStatus lastStatus() {
+        return lastStatus;
+    }
+
+    /** Stopped or errored: it will not run again by itself. */
+    synchronized boolean finished() {
+        return state == State.STOPPED || state == State.ERRORED;
+    }
+
     synchronized Map<String, Object> status() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);
@@ -271,7 +298,7 @@ final class Instance {
         m.put("logDroppedBytes", droppedBytes.get());
         m.put("logDroppedLines", droppedLines.get());
         m.put("logWriteErrors", logWriteErrors.get());
-        List<String> logs = List.of(logDir.resolve(spec.name() + "-" + id + "-out.log").toString(),
+        List<String> logs = logDir == null ? List.of() : List.of(logDir.resolve(spec.name() + "-" + id + "-out.log").toString(),
                 logDir.resolve(spec.name() + "-" + id + "-err.log").toString());
         m.put("logs", logs);
         return m;
