@@ -76,6 +76,7 @@ import tools.jackson.databind.exc.PropertyBindingException;
  * <tr><td>{@code timestamps}</td><td>{@code true} or {@code false}</td><td>{@code false}</td></tr>
  * </table>
  * Wherever a string is wanted, a number or boolean is taken as written ({@code name: 7} is the name "7").
+ * YAML aliases ({@code *name}) and merge keys ({@code <<}) are errors: each app is written out in full.
  */
 public final class Ecosystem {
     private Ecosystem() {}

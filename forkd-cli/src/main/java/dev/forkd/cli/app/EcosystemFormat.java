@@ -29,6 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.util.AccessPattern;
 import tools.jackson.dataformat.yaml.YAMLMapper;
+import tools.jackson.dataformat.yaml.YAMLParser;
 
 /**
  * The ecosystem file's shape as Jackson binds it; {@link Ecosystem} documents it and turns it into {@link AppSpec}s.
@@ -125,10 +126,19 @@ final class EcosystemFormat {
         return new Instances(s.equals("max") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(s));
     }
 
+    /**
+     * Whether the current token is a YAML alias ({@code *name}). Jackson's YAML parser hands one over as the
+     * string "name", which no field may take as its value.
+     */
+    private static boolean isAlias(JsonParser p) {
+        return p instanceof YAMLParser y && y.isCurrentAlias();
+    }
+
     /** The current token as the person wrote it, for "expected ..., got ...". */
     private static String describe(JsonParser p) {
         JsonToken t = p.currentToken();
         if (t == null) return "nothing";
+        if (isAlias(p)) return "the alias *" + p.getString() + " (aliases are not supported)";
         return switch (t) {
             case VALUE_STRING -> '"' + p.getString() + '"';
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE -> p.getString();
@@ -182,7 +192,7 @@ final class EcosystemFormat {
         public T deserialize(JsonParser p, DeserializationContext ctxt) {
             JsonToken t = p.currentToken();
             if (t == JsonToken.VALUE_NULL) return getNullValue(ctxt);
-            if (t == null || !t.isScalarValue()) return mismatch(ctxt, describe(p));
+            if (t == null || !t.isScalarValue() || isAlias(p)) return mismatch(ctxt, describe(p));
             try {
                 return parse.apply(p.getString());
             } catch (IllegalArgumentException e) {
@@ -208,7 +218,7 @@ final class EcosystemFormat {
                 JavaType strings = ctxt.getTypeFactory().constructCollectionType(List.class, String.class);
                 return new Argv(ctxt.readValue(p, strings));
             }
-            if (p.currentToken() == JsonToken.VALUE_STRING) {
+            if (p.currentToken() == JsonToken.VALUE_STRING && !isAlias(p)) {
                 String s = p.getString().strip();
                 return new Argv(s.isEmpty() ? List.of() : List.of(s.split("\\s+")));
             }

@@ -296,6 +296,23 @@ class EcosystemTest {
     }
 
     @Test
+    void aYamlAliasIsAnErrorNotItsName() throws IOException {
+        // Jackson's YAML parser hands *cmd over as the string "cmd": taken as is, web would run "cmd".
+        fails("app.yaml", """
+                apps:
+                  - name: api
+                    command: &cmd [./server]
+                  - name: web
+                    command: *cmd
+                """, ":5:14: apps[1].command: expected a list of arguments or a string, got the alias *cmd"
+                + " (aliases are not supported)");
+        fails("app.yaml", "apps:\n  - name: api\n    command: ./api\n    env: {A: &a x, B: *a}\n",
+                ":4:23: apps[0].env.B: expected a string, got the alias *a (aliases are not supported)");
+        fails("app.yaml", "apps:\n  - &base\n    name: api\n    command: ./api\n  - *base\n",
+                ":5:5: apps[1]: expected a mapping, got the alias *base (aliases are not supported)");
+    }
+
+    @Test
     void aSecondYamlDocumentIsAnError() throws IOException {
         fails("app.yaml", "apps:\n  - name: api\n    command: ./api\n---\napps: []\n",
                 ":5:1: more than one document: write all apps under one \"apps\" list");
