@@ -218,4 +218,36 @@ class CliTest {
         assertThat(verify.status().success()).as(verify.stderrText()).isTrue();
         assertThat(cli.run("startup", "upstart").status().exitCode()).hasValue(2);
     }
+
+    @Test
+    void anEcosystemFileStartsEveryAppAndABadOneNamesTheFileLineAndField() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("project"));
+        Files.writeString(dir.resolve("forkd.yaml"), """
+                apps:
+                  - name: web
+                    command: [sleep, "1000"]
+                    instances: 2
+                  - name: jobs
+                    command: sleep 1000
+                    env: {QUEUE: jobs}
+                """);
+        Output o = cli.runIn(dir, "start", "forkd.yaml");
+        assertThat(o.status().success()).as(o.stderrText()).isTrue();
+        assertThat(o.stdoutText()).contains("started web (2 instances)\n").contains("started jobs (1 instance)\n");
+        assertThat(cli.pids("web")).hasSize(2).allMatch(Cli::alive);
+        assertThat(cli.pids("jobs")).hasSize(1).allMatch(Cli::alive);
+        assertThat(cli.app("jobs").path("spec").path("cwd").asString()).isEqualTo(dir.toString());
+
+        Files.writeString(dir.resolve("bad.yaml"), """
+                apps:
+                  - name: api
+                    command: [sleep, "1000"]
+                    instances: lots
+                """);
+        Output bad = cli.runIn(dir, "start", "bad.yaml");
+        assertThat(bad.status().exitCode()).hasValue(1);
+        assertThat(bad.stderrText()).isEqualTo("forkd: " + dir.resolve("bad.yaml")
+                + ":4:16: apps[0].instances: expected a whole number or \"max\", got \"lots\"\n");
+        assertThat(cli.app("api")).isNull();
+    }
 }
