@@ -1,5 +1,6 @@
 package dev.forkd;
 
+import java.nio.channels.NetworkChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -16,6 +17,8 @@ import java.util.Set;
  *   <li>{@link #ignore()}: {@code /dev/null}.</li>
  *   <li>{@link #ipc()}: the IPC channel (at most one per child; not allowed in the sync variants).</li>
  *   <li>{@link #fd(int)}: a duplicate of the parent's fd {@code n}.</li>
+ *   <li>{@link #socket(NetworkChannel)}: a socket of the parent's, shared with the child (a listening server for
+ *       socket activation, a connected socket, a datagram socket).</li>
  *   <li>{@link #file(Path, OpenOption...)}: a file the parent opens for the child (default: read for fd 0,
  *       write/create/truncate for the others).</li>
  * </ul>
@@ -56,6 +59,26 @@ public sealed interface Stdio {
 
     static Stdio ipc() {
         return new Ipc();
+    }
+
+    /**
+     * A socket of the parent's, shared with the child at this fd: how a listening server reaches a program
+     * that speaks systemd socket activation ({@code LISTEN_FDS}, fd 3 on), or a connection reaches a child
+     * that serves it. Node's {@code stdio: [..., server]}. The parent's channel stays open and the parent's
+     * own; keep it open until the spawn has returned.
+     *
+     * @param channel a channel of the JDK's socket implementation ({@code ServerSocketChannel},
+     *                {@code SocketChannel}, {@code DatagramChannel})
+     */
+    record Socket(NetworkChannel channel) implements Stdio {
+        public Socket {
+            Objects.requireNonNull(channel, "channel");
+        }
+    }
+
+    /** See {@link Socket}. */
+    static Stdio socket(NetworkChannel channel) {
+        return new Socket(channel);
     }
 
     static Stdio fd(int fd) {

@@ -1,6 +1,7 @@
 package dev.forkd.internal.spawn;
 
 import dev.forkd.Stdio;
+import dev.forkd.internal.ipc.HandleAdoption;
 import dev.forkd.internal.posix.LibC;
 import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
@@ -36,6 +37,10 @@ public final class StdioPlan {
                 case Stdio.Inherit i -> fd < 3 ? new Slot.Dup(fd) : new Slot.Null();
                 case Stdio.Ignore i -> new Slot.Null();
                 case Stdio.Fd(int parentFd) -> new Slot.Dup(parentFd);
+                case Stdio.Socket(var channel) -> {
+                    if (!channel.isOpen()) throw new IllegalArgumentException("the socket for child fd " + fd + " is closed");
+                    yield new Slot.Dup(HandleAdoption.fdOf(channel));
+                }
                 case Stdio.File(var path, var options) -> new Slot.OpenFile(path.toString(), flags(fd, options));
                 case Stdio.Ipc i -> {
                     if (mode == Mode.SYNC) {
