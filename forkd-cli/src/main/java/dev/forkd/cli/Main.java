@@ -108,6 +108,11 @@ public final class Main implements Callable<Integer> {
         Integer logFiles;
         @Option(names = "--timestamps", description = "prefix every log line with its time")
         boolean timestamps;
+        @Option(names = "--port", description = {"cluster mode: listen on this port and hand the listener to every",
+                "instance as fd 3 (LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES), as systemd's socket activation does"})
+        Integer port;
+        @Option(names = "--host", description = "the address to listen on in cluster mode (default: all)")
+        String host;
         @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "the program and its arguments, or an ecosystem file")
         List<String> command;
 
@@ -126,6 +131,8 @@ public final class Main implements Callable<Integer> {
             if (logMaxSize != null) app.put("logMaxSize", logMaxSize);
             if (logFiles != null) app.put("logFiles", logFiles);
             app.put("timestamps", timestamps);
+            if (port != null) app.put("port", port);
+            if (host != null) app.put("host", host);
             return app;
         }
     }

@@ -23,10 +23,13 @@ import java.util.regex.Pattern;
  * @param logMaxBytes  a log file is rotated when it passes this size
  * @param logFiles     rotated files kept per log (besides the current one)
  * @param timestamps   prefix each log line with the time it was read
+ * @param port         cluster mode: the TCP port the supervisor listens on and hands every instance as fd 3
+ *                     with systemd's socket-activation variables; 0: fork mode (each instance on its own)
+ * @param host         the address to listen on in cluster mode (default: every address)
  */
 public record AppSpec(String name, List<String> command, String cwd, Map<String, String> env, int instances,
                       RestartMode restart, int maxRestarts, Duration window, Duration killTimeout, long maxMemory,
-                      long logMaxBytes, int logFiles, boolean timestamps) {
+                      long logMaxBytes, int logFiles, boolean timestamps, int port, String host) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     public static final int DEFAULT_MAX_RESTARTS = 10;
@@ -57,6 +60,13 @@ public record AppSpec(String name, List<String> command, String cwd, Map<String,
         if (maxMemory < 0) throw new IllegalArgumentException("app " + name + ": max memory cannot be negative");
         if (logMaxBytes < 4096) throw new IllegalArgumentException("app " + name + ": log max size must be at least 4 KiB");
         if (logFiles < 1) throw new IllegalArgumentException("app " + name + ": keep at least 1 rotated log file");
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("app " + name + ": port " + port + " is not 0-65535");
+        host = host == null || host.isEmpty() ? "0.0.0.0" : host;
+    }
+
+    /** True in cluster mode: the instances share one listening port. */
+    public boolean clustered() {
+        return port > 0;
     }
 
     private static void requirePositive(Duration d, String what, String name) {
@@ -67,6 +77,6 @@ public record AppSpec(String name, List<String> command, String cwd, Map<String,
     /** An app with every option at its default. */
     public static AppSpec of(String name, List<String> command, String cwd) {
         return new AppSpec(name, command, cwd, Map.of(), 1, RestartMode.ALWAYS, DEFAULT_MAX_RESTARTS, DEFAULT_WINDOW,
-                DEFAULT_KILL_TIMEOUT, 0, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_FILES, false);
+                DEFAULT_KILL_TIMEOUT, 0, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_FILES, false, 0, "0.0.0.0");
     }
 }

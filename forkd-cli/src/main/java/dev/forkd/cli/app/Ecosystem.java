@@ -203,7 +203,9 @@ public final class Ecosystem {
                 or(app.maxMemory(), EcosystemFormat.Bytes::count, d.maxMemory()),
                 or(app.logMaxSize(), EcosystemFormat.Bytes::count, d.logMaxBytes()),
                 or(app.logFiles(), Function.identity(), d.logFiles()),
-                or(app.timestamps(), Function.identity(), d.timestamps()));
+                or(app.timestamps(), Function.identity(), d.timestamps()),
+                or(app.port(), Function.identity(), d.port()),
+                or(app.host(), Function.identity(), d.host()));
     }
 
     private static <T, R> R or(T value, Function<T, R> get, R otherwise) {

@@ -13,7 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The {@link AppSpec} of {@code forkd start}'s (or {@code forkd run}'s) options, as the client sends them:
  * {@code command}, and optionally {@code name}, {@code instances} ("max" or a number), {@code restart},
  * {@code maxRestarts}, {@code window}, {@code killTimeout}, {@code maxMemory}, {@code env} (KEY=VALUE list),
- * {@code cwd}, {@code logMaxSize}, {@code logFiles}, {@code timestamps}.
+ * {@code cwd}, {@code logMaxSize}, {@code logFiles}, {@code timestamps}, {@code port}, {@code host}.
  */
 public final class SpecBuilder {
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -60,6 +60,8 @@ public final class SpecBuilder {
                 a.hasNonNull("maxMemory") ? Units.size(a.get("maxMemory").asString()) : 0,
                 a.hasNonNull("logMaxSize") ? Units.size(a.get("logMaxSize").asString()) : AppSpec.DEFAULT_LOG_MAX_BYTES,
                 a.path("logFiles").asInt(AppSpec.DEFAULT_LOG_FILES),
-                a.path("timestamps").asBoolean(false));
+                a.path("timestamps").asBoolean(false),
+                a.path("port").asInt(0),
+                a.hasNonNull("host") ? a.get("host").asString() : null);
     }
 }

@@ -101,7 +101,8 @@ final class Commands {
             for (JsonNode i : st.path("instances")) {
                 if (i.path("status").asString("").equals("errored")) failures.add(i.path("error").asString(""));
             }
-            if (failures.size() == s.instances()) {
+            if (st.hasNonNull("error")) failures = List.of(st.get("error").asString()); // the port, for one
+            if (!failures.isEmpty() && (st.hasNonNull("error") || failures.size() == s.instances())) {
                 // Nothing runs: the command is wrong (a missing executable, a bad cwd). Leave no trace.
                 stopSupervisor(s.name());
                 restore(s.name(), before);
@@ -109,7 +110,8 @@ final class Commands {
                 status = 1;
                 continue;
             }
-            out.out("started " + s.name() + " (" + s.instances() + (s.instances() == 1 ? " instance" : " instances") + ")");
+            out.out("started " + s.name() + " (" + s.instances() + (s.instances() == 1 ? " instance" : " instances")
+                    + (s.clustered() ? " sharing " + s.host() + ":" + s.port() : "") + ")");
         }
         table(statuses());
         return status;
@@ -149,8 +151,11 @@ final class Commands {
                 }
                 case "restart", "reload" -> {
                     if (e.started() && supervisorAnswers(name)) {
-                        SupervisorClient.call(d.home.supervisorSocket(name), Map.of("op", op,
+                        JsonNode r = SupervisorClient.call(d.home.supervisorSocket(name), Map.of("op", op,
                                 "reason", "manual " + op));
+                        if (r.hasNonNull("reloadError")) {
+                            throw new CommandException("reload of " + name + " stopped: " + r.get("reloadError").asString());
+                        }
                     } else {
                         d.registry.put(e.spec(), true);
                         try {
@@ -269,7 +274,7 @@ final class Commands {
     private static ObjectNode offline(Registry.Entry e, String status) {
         ObjectNode s = Wire.MAPPER.createObjectNode();
         s.put("name", e.spec().name());
-        s.put("mode", "fork");
+        s.put("mode", e.spec().clustered() ? "cluster" : "fork");
         ObjectNode spec = Wire.MAPPER.valueToTree(e.spec());
         spec.remove("env");
         spec.put("envVariables", e.spec().env().size());

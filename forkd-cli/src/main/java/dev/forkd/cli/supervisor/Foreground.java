@@ -26,10 +26,17 @@ public final class Foreground {
     public Foreground(AppSpec spec, PrintStream err) {
         this.spec = spec;
         this.err = err;
-        for (int i = 0; i < spec.instances(); i++) instances.add(new Instance(i, spec, null, () -> { }));
     }
 
     public int run() throws IOException, InterruptedException {
+        java.nio.channels.ServerSocketChannel listener;
+        try {
+            listener = Listener.open(spec);
+        } catch (IOException e) {
+            err.println("forkd: " + spec.name() + ": " + e.getMessage());
+            return 1;
+        }
+        for (int i = 0; i < spec.instances(); i++) instances.add(new Instance(i, spec, null, listener, () -> { }));
         ChildProcesses.reapOrphans();
         // Our own handlers: the JVM's default for TERM and INT would exit with 143/130, not the app's status.
         onSignal("TERM", stopRequested::countDown);

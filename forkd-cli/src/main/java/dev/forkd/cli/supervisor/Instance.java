@@ -10,6 +10,7 @@ import dev.forkd.Stdio;
 import dev.forkd.cli.app.AppSpec;
 import dev.forkd.cli.app.RestartMode;
 import dev.forkd.cli.app.Units;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +48,8 @@ final class Instance {
     private final ArrayDeque<Long> deaths = new ArrayDeque<>();
     private final ArrayDeque<Map<String, Object>> reasons = new ArrayDeque<>();
     private ChildProcess child;
+    /** During a reload: the new process, until it is ready and becomes {@link #child}. */
+    private ChildProcess replacing;
     private State state = State.STOPPED;
     private String error;
     private int restarts;
@@ -59,22 +62,38 @@ final class Instance {
     private long cpuNanos;
     private double cpuPercent;
     private long rss;
-    private LogPump out;
-    private LogPump err;
 
     /** Told when the instance's process changes (started, exited): the supervisor's pid file. */
     private final Runnable onChange;
+    /** Cluster mode: the supervisor's listener, every process's fd 3. */
+    private final ServerSocketChannel listener;
+    /** The instance's logs, shared by its successive processes; null for forkd run (output inherited). */
+    private final RotatingLog outLog;
+    private final RotatingLog errLog;
 
-    Instance(int id, AppSpec spec, Path logDir, Runnable onChange) {
+    Instance(int id, AppSpec spec, Path logDir, ServerSocketChannel listener, Runnable onChange) {
         this.id = id;
         this.spec = spec;
         this.logDir = logDir;
+        this.listener = listener;
         this.onChange = onChange;
+        String base = spec.name() + "-" + id;
+        outLog = logDir == null ? null : new RotatingLog(logDir.resolve(base + "-out.log"), spec.logMaxBytes(), spec.logFiles());
+        errLog = logDir == null ? null : new RotatingLog(logDir.resolve(base + "-err.log"), spec.logMaxBytes(), spec.logFiles());
     }
 
     /** The pid of the running process, or -1. */
     synchronized long pid() {
         return child != null && child.exitStatus().isEmpty() ? child.pid() : -1;
+    }
+
+    /** The pids of every process this instance runs now (two during a reload). */
+    synchronized List<Long> pids() {
+        List<Long> pids = new ArrayList<>();
+        for (ChildProcess p : new ChildProcess[] {child, replacing}) {
+            if (p != null && p.exitStatus().isEmpty()) pids.add(p.pid());
+        }
+        return pids;
     }
 
     int id() {
@@ -93,15 +112,9 @@ final class Instance {
     synchronized void start() {
         generation++;
         state = State.STARTING;
-        Command c = Command.of(spec.command().getFirst(), spec.command().subList(1, spec.command().size()).toArray(String[]::new))
-                .cwd(Path.of(spec.cwd())).envClear().env(spec.env())
-                .env("FORKD_APP_NAME", spec.name()).env("FORKD_INSTANCE", Integer.toString(id))
-                .env("NODE_APP_INSTANCE", Integer.toString(id))
-                .stdin(Stdio.ignore()).killTree(true);
-        if (logDir == null) c = c.stdout(Stdio.inherit()).stderr(Stdio.inherit()); // forkd run: straight to ours
         ChildProcess p;
         try {
-            p = ChildProcesses.spawn(c);
+            p = spawn();
         } catch (SpawnException | RuntimeException e) {
             state = State.ERRORED;
             error = "cannot start: " + e.getMessage();
@@ -112,28 +125,115 @@ final class Instance {
         startedAt = Instant.now();
         cpuTicks = 0;
         cpuNanos = System.nanoTime();
-        String base = spec.name() + "-" + id;
-        if (logDir == null) {
-            state = State.ONLINE;
-            p.onExit().whenComplete((st, e) -> {
-                exited(p, st, e);
-                onChange.run();
-            });
-            onChange.run();
-            return;
-        }
-        out = new LogPump(new RotatingLog(logDir.resolve(base + "-out.log"), spec.logMaxBytes(), spec.logFiles()),
-                spec.timestamps(), droppedBytes, droppedLines, logWriteErrors);
-        err = new LogPump(new RotatingLog(logDir.resolve(base + "-err.log"), spec.logMaxBytes(), spec.logFiles()),
-                spec.timestamps(), droppedBytes, droppedLines, logWriteErrors);
-        out.start(p.stdout(), base + "-out");
-        err.start(p.stderr(), base + "-err");
         state = State.ONLINE;
+        watch(p);
+        onChange.run();
+    }
+
+    /**
+     * Spawns a process for this instance and wires its output; {@link #watch} it once it is the instance's. In
+     * cluster mode the listener is its fd 3, announced
+     * as systemd does: {@code LISTEN_FDS=1}, {@code LISTEN_FDNAMES}, and {@code LISTEN_PID} set to the
+     * program's own pid by a shell that then execs it (the pid is not known before the spawn).
+     */
+    private ChildProcess spawn() throws SpawnException {
+        List<String> argv = new ArrayList<>();
+        if (listener != null) argv.addAll(List.of("/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\""));
+        argv.addAll(spec.command());
+        Command c = Command.of(argv.getFirst(), argv.subList(1, argv.size()).toArray(String[]::new))
+                .cwd(Path.of(spec.cwd())).envClear().env(spec.env())
+                .env("FORKD_APP_NAME", spec.name()).env("FORKD_INSTANCE", Integer.toString(id))
+                .env("NODE_APP_INSTANCE", Integer.toString(id))
+                .killTree(true);
+        Stdio out = outLog == null ? Stdio.inherit() : Stdio.pipe(); // forkd run: straight to ours
+        if (listener != null) {
+            c = c.stdio(Stdio.ignore(), out, out, Stdio.socket(listener))
+                    .env("LISTEN_FDS", "1").env("LISTEN_FDNAMES", spec.name()).envRemove("LISTEN_PID");
+        } else {
+            c = c.stdio(Stdio.ignore(), out, out);
+        }
+        ChildProcess p = ChildProcesses.spawn(c);
+        if (outLog != null) {
+            String base = spec.name() + "-" + id;
+            new LogPump(outLog, spec.timestamps(), droppedBytes, droppedLines, logWriteErrors).start(p.stdout(), base + "-out");
+            new LogPump(errLog, spec.timestamps(), droppedBytes, droppedLines, logWriteErrors).start(p.stderr(), base + "-err");
+        }
+        return p;
+    }
+
+    /**
+     * Reports p's exit to {@link #exited}. Called once p is the instance's {@link #child}: a process that has
+     * already exited runs the callback right here, and it must find itself current.
+     */
+    private void watch(ChildProcess p) {
         p.onExit().whenComplete((st, e) -> {
             exited(p, st, e);
             onChange.run();
         });
+    }
+
+    /**
+     * Reload without a gap: starts a new process beside the running one (in cluster mode both accept on the
+     * shared listener, and connections queued in it wait for whichever accepts), waits {@code ready}, then
+     * stops the old one (SIGTERM, SIGKILL after the kill timeout). If the new process cannot start or dies
+     * while getting ready, the old one keeps running and the reason is returned; null when it worked.
+     */
+    String replace(Duration ready) throws InterruptedException {
+        ChildProcess old;
+        ChildProcess fresh;
+        synchronized (this) {
+            old = child;
+            if (state != State.ONLINE || old == null || old.exitStatus().isPresent()) {
+                restart("reload");
+                return null;
+            }
+            try {
+                fresh = spawn();
+            } catch (SpawnException | RuntimeException e) {
+                return "cannot start the new process: " + e.getMessage();
+            }
+            replacing = fresh; // not the instance's yet: its exit now is a failed reload, not a crash
+        }
         onChange.run();
+        try {
+            fresh.waitFor(ready);
+            synchronized (this) {
+                replacing = null;
+            }
+            onChange.run();
+            return "the new process exited while getting ready (" + fresh.exitStatus().map(Object::toString).orElse("?")
+                    + "); the old one keeps serving";
+        } catch (TimeoutException stillRunning) {
+            synchronized (this) {
+                replacing = null;
+                child = fresh; // from here on the old process's exit is not this instance's
+                watch(fresh);
+                record("reload");
+                restarts++;
+                startedAt = Instant.now();
+                cpuTicks = 0;
+                cpuNanos = System.nanoTime();
+                state = State.ONLINE;
+            }
+            onChange.run();
+            terminate(old);
+            return null;
+        }
+    }
+
+    /** SIGTERM, then SIGKILL after the kill timeout; returns once the process has exited. */
+    private void terminate(ChildProcess p) throws InterruptedException {
+        p.kill(Signal.SIGTERM);
+        try {
+            p.waitFor(spec.killTimeout());
+        } catch (TimeoutException e) {
+            p.kill(Signal.SIGKILL);
+            try {
+                p.waitFor(Duration.ofSeconds(10));
+            } catch (TimeoutException stuck) {
+                // SIGKILL of a process in uninterruptible sleep: it is reaped whenever it goes
+            }
+        }
     }
 
     private synchronized void exited(ChildProcess p, ExitStatus st, Throwable failure) {
@@ -215,17 +315,7 @@ final class Instance {
             }
             state = State.STOPPING;
         }
-        p.kill(Signal.SIGTERM);
-        try {
-            p.waitFor(spec.killTimeout());
-        } catch (TimeoutException e) {
-            p.kill(Signal.SIGKILL);
-            try {
-                p.waitFor(Duration.ofSeconds(10));
-            } catch (TimeoutException stuck) {
-                // SIGKILL of a process in uninterruptible sleep: it is reaped whenever it goes
-            }
-        }
+        terminate(p);
         synchronized (this) {
             state = State.STOPPED;
             // The exit callback may come a moment after waitFor: the status is known now.

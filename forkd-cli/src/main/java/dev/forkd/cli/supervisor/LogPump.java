@@ -96,12 +96,6 @@ final class LogPump {
             flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            try {
-                log.close();
-            } catch (IOException ignored) {
-                // closing at the end
-            }
         }
     }
 

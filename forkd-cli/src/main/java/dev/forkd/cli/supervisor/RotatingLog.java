@@ -10,7 +10,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * A log file that rotates itself by size: {@code app-0-out.log} is the current one; when it would pass
  * {@code maxBytes} it becomes {@code app-0-out.log.1} (the older ones move up, the oldest beyond
- * {@code keep} is deleted) and a new current file starts. One writer thread only.
+ * {@code keep} is deleted) and a new current file starts. Shared by the processes an instance runs one after
+ * the other (and, during a reload, side by side): writes and rotations are serialised.
  */
 final class RotatingLog implements AutoCloseable {
     private final Path file;
@@ -30,7 +31,7 @@ final class RotatingLog implements AutoCloseable {
     }
 
     /** Appends; rotates first if this chunk would pass the limit (a chunk larger than the limit gets a file of its own). */
-    void write(byte[] b, int off, int len) throws IOException {
+    synchronized void write(byte[] b, int off, int len) throws IOException {
         if (out == null) open();
         if (size > 0 && size + len > maxBytes) {
             rotate();
@@ -39,7 +40,7 @@ final class RotatingLog implements AutoCloseable {
         size += len;
     }
 
-    void flush() throws IOException {
+    synchronized void flush() throws IOException {
         if (out != null) out.flush();
     }
 
@@ -66,7 +67,7 @@ final class RotatingLog implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (out != null) out.close();
         out = null;
     }

@@ -37,10 +37,16 @@ import tools.jackson.databind.JsonNode;
  */
 public final class Supervisor {
     private static final Duration SAMPLE_EVERY = Duration.ofSeconds(2);
+    /**
+     * How long a reload lets a new process start before its predecessor is stopped. In cluster mode nothing is
+     * lost either way (connections wait in the shared listener's queue); waiting keeps them from waiting long.
+     */
+    static final Duration RELOAD_READY = Duration.ofSeconds(1);
 
     private final Home home;
     private final AppSpec spec;
     private final List<Instance> instances = new ArrayList<>();
+    private String listenError;
     private final Instant startedAt = Instant.now();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -48,7 +54,6 @@ public final class Supervisor {
     private Supervisor(Home home, AppSpec spec) {
         this.home = home;
         this.spec = spec;
-        for (int i = 0; i < spec.instances(); i++) instances.add(new Instance(i, spec, home.logs(spec.name()), this::writePids));
     }
 
     /** {@code forkd supervise NAME}: runs until stopped; the spec is the daemon's file for NAME. */
@@ -73,7 +78,16 @@ public final class Supervisor {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             Peers.restrictToOwner(socket);
-            for (Instance i : instances) i.start();
+            ServerSocketChannel listener = null;
+            try {
+                listener = Listener.open(spec);
+            } catch (IOException e) {
+                listenError = e.getMessage(); // reported by status: the daemon tells the user and cleans up
+            }
+            for (int i = 0; i < spec.instances(); i++) {
+                instances.add(new Instance(i, spec, home.logs(spec.name()), listener, this::writePids));
+            }
+            if (listenError == null) for (Instance i : instances) i.start();
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::stopAll)); // SIGTERM, SIGINT
             Thread.ofVirtual().name("forkd-sample").start(this::sampleLoop);
             Thread.ofPlatform().daemon().name("forkd-control").start(() -> accept(server));
@@ -110,12 +124,24 @@ public final class Supervisor {
                     yield status();
                 }
                 case "reload" -> {
-                    // Fork mode: one instance after the other, so that the others keep running meanwhile.
+                    // One instance after the other, so that the others serve meanwhile. In cluster mode each is
+                    // replaced by a new process that shares the listener before the old one stops.
+                    List<String> failures = new ArrayList<>();
                     for (Instance i : instances) {
-                        i.restart("reload");
-                        i.awaitStarted(Duration.ofSeconds(10));
+                        if (spec.clustered()) {
+                            String failed = i.replace(RELOAD_READY);
+                            if (failed != null) {
+                                failures.add("instance " + i.id() + ": " + failed);
+                                break; // the old ones keep serving
+                            }
+                        } else {
+                            i.restart("reload");
+                            i.awaitStarted(Duration.ofSeconds(10));
+                        }
                     }
-                    yield status();
+                    Map<String, Object> s = status();
+                    if (!failures.isEmpty()) s.put("reloadError", String.join("; ", failures));
+                    yield s;
                 }
                 case "stop" -> {
                     stopAll();
@@ -169,8 +195,7 @@ public final class Supervisor {
     private synchronized void writePids() {
         StringBuilder sb = new StringBuilder();
         for (Instance i : instances) {
-            long pid = i.pid();
-            if (pid > 0) sb.append(pid).append(' ').append(ProcStats.startTime(pid)).append('\n');
+            for (long pid : i.pids()) sb.append(pid).append(' ').append(ProcStats.startTime(pid)).append('\n');
         }
         Path file = home.apps().resolve(spec.name() + ".pids");
         try {
@@ -200,7 +225,9 @@ public final class Supervisor {
         m.put("name", spec.name());
         m.put("supervisor", ProcessHandle.current().pid());
         m.put("startedAt", startedAt.toString());
-        m.put("mode", "fork");
+        m.put("mode", spec.clustered() ? "cluster" : "fork");
+        if (spec.clustered()) m.put("listen", spec.host() + ":" + spec.port());
+        if (listenError != null) m.put("error", listenError);
         // The spec without its environment, which holds the whole shell environment of whoever started it.
         Map<String, Object> shown = Wire.MAPPER.convertValue(spec, new tools.jackson.core.type.TypeReference<Map<String, Object>>() {});
         shown.remove("env");

@@ -1,0 +1,165 @@
+package dev.forkd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.forkd.ChildProcesses;
+import dev.forkd.Command;
+import dev.forkd.Output;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Cluster mode (--port): instances of any language share one listener, handed over by socket activation. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ClusterModeTest {
+    /** A Python server that insists on LISTEN_PID being its own pid, as sd_listen_fds() does. */
+    private static final String PYTHON_SERVER = """
+            import os, socket, sys
+            assert os.environ["LISTEN_FDS"] == "1" and os.environ["LISTEN_PID"] == str(os.getpid()), dict(os.environ)
+            s = socket.socket(fileno=3)
+            print("listening", flush=True)
+            while True:
+                c, _ = s.accept()
+                c.recv(1024)
+                c.sendall(("served by %d %s\\n" % (os.getpid(), os.environ["LISTEN_FDNAMES"])).encode())
+                c.close()
+            """;
+
+    /** A Node server on fd 3 that drains on SIGTERM, as a well-behaved app does. */
+    private static final String NODE_SERVER = """
+            const server = require('net').createServer(c => { c.once('data', () => c.end('served by ' + process.pid + '\\n')); });
+            server.listen({fd: 3}, () => console.log('listening'));
+            process.on('SIGTERM', () => server.close(() => process.exit(0)));
+            """;
+
+    @TempDir
+    Path tmp;
+    Cli cli;
+
+    @BeforeEach
+    void home() {
+        cli = new Cli(tmp.resolve("home"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        cli.cleanUp();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String request(int port) throws IOException {
+        try (SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+            c.write(ByteBuffer.wrap("hi\n".getBytes(StandardCharsets.UTF_8)));
+            ByteBuffer b = ByteBuffer.allocate(256);
+            while (c.read(b) >= 0) { }
+            String reply = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+            if (!reply.endsWith("\n")) throw new IOException("incomplete reply: '" + reply + "'");
+            return reply.trim();
+        }
+    }
+
+    private void awaitServing(int port, int distinct) throws Exception {
+        Set<String> seen = new HashSet<>();
+        for (int n = 0; n < 600 && seen.size() < distinct; n++) {
+            try {
+                seen.add(request(port));
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        assertThat(seen).as("distinct servers").hasSize(distinct);
+    }
+
+    @Test
+    void instancesOfAnyLanguageGetTheListenerAsSocketActivationHandsItOver() throws Exception {
+        Path server = Files.writeString(tmp.resolve("server.py"), PYTHON_SERVER);
+        int port = freePort();
+        Output o = cli.run("start", "--name", "py", "-i", "2", "--port", Integer.toString(port), "--host", "127.0.0.1",
+                "--", "python3", server.toString());
+        assertThat(o.status().success()).as(o.stderrText()).isTrue();
+        assertThat(o.stdoutText()).contains("started py (2 instances sharing 127.0.0.1:" + port + ")");
+        List<Long> pids = cli.pids("py");
+        assertThat(pids).hasSize(2);
+        awaitServing(port, 2);
+        Set<String> servers = new HashSet<>();
+        for (int i = 0; i < 50; i++) servers.add(request(port));
+        assertThat(servers).allMatch(s -> s.matches("served by \\d+ py")).hasSize(2);
+        assertThat(cli.app("py").path("mode").asString()).isEqualTo("cluster");
+    }
+
+    @Test
+    void aPortInUseIsAClearErrorAndLeavesNoApp() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Output o = cli.run("start", "--name", "clash", "--port", Integer.toString(taken.getLocalPort()),
+                    "--host", "127.0.0.1", "--", "sleep", "1000");
+            assertThat(o.status().exitCode()).hasValue(1);
+            assertThat(o.stderrText()).isEqualTo("forkd: cannot start clash: cannot listen on 127.0.0.1:"
+                    + taken.getLocalPort() + ": Address already in use\n");
+            assertThat(cli.ls()).isEmpty();
+        }
+    }
+
+    @Test
+    void aReloadUnderLoadFailsNoRequest() throws Exception {
+        assumeTrue(ChildProcesses.spawnSync(Command.of("sh", "-c", "command -v node")).status().success(),
+                "node is not installed: skipped");
+        Path server = Files.writeString(tmp.resolve("server.js"), NODE_SERVER);
+        int port = freePort();
+        assertThat(cli.run("start", "--name", "web", "-i", "2", "--port", Integer.toString(port), "--host", "127.0.0.1",
+                "--", "node", server.toString()).status().success()).isTrue();
+        awaitServing(port, 2);
+        List<Long> before = cli.pids("web");
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread[] load = new Thread[4];
+        for (int t = 0; t < load.length; t++) {
+            load[t] = Thread.ofVirtual().start(() -> {
+                while (running.get()) {
+                    try {
+                        request(port);
+                        ok.incrementAndGet();
+                    } catch (IOException e) {
+                        failed.incrementAndGet();
+                        if (errors.size() < 5) errors.add(e.toString());
+                    }
+                }
+            });
+        }
+        Thread.sleep(300);
+        Output reload = cli.run("reload", "web");
+        Thread.sleep(300);
+        running.set(false);
+        for (Thread t : load) t.join();
+        assertThat(reload.status().success()).as(reload.stderrText()).isTrue();
+        List<Long> after = cli.pids("web");
+        assertThat(after).hasSize(2).doesNotContainAnyElementsOf(before);
+        for (long pid : before) assertThat(Cli.awaitGone(pid, java.time.Duration.ofSeconds(10))).isTrue();
+        assertThat(ok.get()).isGreaterThan(100);
+        assertThat(failed.get()).as("failed requests of " + (ok.get() + failed.get()) + ": " + errors).isZero();
+    }
+}
