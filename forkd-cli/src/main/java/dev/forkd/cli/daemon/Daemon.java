@@ -7,20 +7,17 @@ import dev.forkd.SpawnException;
 import dev.forkd.Stdio;
 import dev.forkd.cli.Home;
 import dev.forkd.cli.app.AppSpec;
+import dev.forkd.cli.wire.ControlSocket;
 import dev.forkd.cli.wire.Frames;
 import dev.forkd.cli.wire.Peers;
+import dev.forkd.cli.wire.ProcessLock;
 import dev.forkd.cli.wire.Wire;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,8 +64,7 @@ public final class Daemon {
     /** {@code forkd daemon}: runs until {@code forkd kill}. Returns the process's exit status. */
     public static int run(Home home) throws Exception {
         home.create();
-        try (FileChannel lockChannel = FileChannel.open(home.daemonLock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = lockChannel.tryLock()) {
+        try (ProcessLock lock = ProcessLock.tryLock(home.daemonLock())) {
             if (lock == null) {
                 System.err.println("forkd: a daemon is already running for this user (" + home.socket() + ")");
                 return 1;
@@ -79,16 +75,11 @@ public final class Daemon {
     }
 
     private int serve() throws Exception {
-        Path socket = home.socket();
-        Files.deleteIfExists(socket); // stale: we hold the lock
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Peers.restrictToOwner(socket);
+        try (ControlSocket control = ControlSocket.bind(home.socket())) {
             adoptOrRestart();
-            Thread.ofPlatform().daemon().name("forkd-daemon-accept").start(() -> accept(server));
+            control.serve("forkd-daemon", this::handle);
             killed.await();
         } finally {
-            Files.deleteIfExists(socket);
             Files.deleteIfExists(home.run().resolve("daemon.pid"));
         }
         return 0;
@@ -111,18 +102,6 @@ public final class Daemon {
                     LOG.log(System.Logger.Level.ERROR, "cannot restart the supervisor of " + e.spec().name() + ": " + failed);
                 }
             }
-        }
-    }
-
-    private void accept(ServerSocketChannel server) {
-        while (true) {
-            SocketChannel c;
-            try {
-                c = server.accept();
-            } catch (IOException e) {
-                return;
-            }
-            Thread.ofVirtual().name("forkd-daemon-request").start(() -> handle(c));
         }
     }
 

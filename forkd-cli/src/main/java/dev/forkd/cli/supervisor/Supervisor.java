@@ -2,23 +2,20 @@ package dev.forkd.cli.supervisor;
 
 import dev.forkd.cli.Home;
 import dev.forkd.cli.app.AppSpec;
+import dev.forkd.cli.wire.ControlSocket;
 import dev.forkd.cli.wire.Peers;
+import dev.forkd.cli.wire.ProcessLock;
 import dev.forkd.cli.wire.Wire;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,8 +59,7 @@ public final class Supervisor {
         AppSpec spec = Wire.MAPPER.readValue(home.supervisorSpec(name).toFile(), AppSpec.class);
         Home.mkdirPrivate(home.logs(name));
         Path lockFile = home.apps().resolve(name + ".lock");
-        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = lockChannel.tryLock()) {
+        try (ProcessLock lock = ProcessLock.tryLock(lockFile)) {
             if (lock == null) {
                 System.err.println("forkd: a supervisor for " + name + " is already running");
                 return 1;
@@ -73,11 +69,7 @@ public final class Supervisor {
     }
 
     private int serve() throws Exception {
-        Path socket = home.supervisorSocket(spec.name());
-        Files.deleteIfExists(socket); // a stale one: we hold the app's lock
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Peers.restrictToOwner(socket);
+        try (ControlSocket control = ControlSocket.bind(home.supervisorSocket(spec.name()))) {
             ServerSocketChannel listener = null;
             try {
                 listener = Listener.open(spec);
@@ -90,24 +82,10 @@ public final class Supervisor {
             if (listenError == null) for (Instance i : instances) i.start();
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::stopAll)); // SIGTERM, SIGINT
             Thread.ofVirtual().name("forkd-sample").start(this::sampleLoop);
-            Thread.ofPlatform().daemon().name("forkd-control").start(() -> accept(server));
+            control.serve("forkd-control", this::handle);
             stopped.await();
-        } finally {
-            Files.deleteIfExists(socket);
         }
         return 0;
-    }
-
-    private void accept(ServerSocketChannel server) {
-        while (true) {
-            SocketChannel c;
-            try {
-                c = server.accept();
-            } catch (IOException e) {
-                return;
-            }
-            Thread.ofVirtual().name("forkd-control-request").start(() -> handle(c));
-        }
     }
 
     private void handle(SocketChannel c) {
