@@ -250,4 +250,18 @@ class CliTest {
                 + ":4:16: apps[0].instances: expected a whole number or \"max\", got \"lots\"\n");
         assertThat(cli.app("api")).isNull();
     }
+
+    @Test
+    void badArgumentsGetTheUsageAndStatus2AndHelpWorksForEveryCommand() throws Exception {
+        Output missing = cli.run("start");
+        assertThat(missing.status().exitCode()).hasValue(2);
+        assertThat(missing.stderrText()).startsWith("Missing required parameter: 'COMMAND'\nUsage: forkd start ");
+        Output unknown = cli.run("ls", "--colour");
+        assertThat(unknown.status().exitCode()).hasValue(2);
+        assertThat(unknown.stderrText()).startsWith("Unknown option: '--colour'\nUsage: forkd ls ");
+        Output help = cli.run("stop", "--help");
+        assertThat(help.status().exitCode()).hasValue(0);
+        assertThat(help.stdoutText()).startsWith("Usage: forkd stop ");
+        assertThat(cli.run("--help").stdoutText()).contains("start").contains("run").contains("ls").contains("logs");
+    }
 }

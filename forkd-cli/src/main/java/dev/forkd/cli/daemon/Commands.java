@@ -1,5 +1,6 @@
 package dev.forkd.cli.daemon;
 
+import dev.forkd.cli.Main;
 import dev.forkd.cli.app.AppSpec;
 import dev.forkd.cli.app.Ecosystem;
 import dev.forkd.cli.app.EcosystemException;
@@ -33,6 +34,7 @@ final class Commands {
 
     int run() throws CommandException, IOException, InterruptedException {
         String op = req.path("op").asString("");
+        if (op.equals("argv")) return argv();
         return switch (op) {
             case "ping" -> {
                 out.out("forkd daemon pid " + ProcessHandle.current().pid());
@@ -50,6 +52,20 @@ final class Commands {
             case "kill" -> changing(this::kill);
             default -> throw new CommandException("unknown command '" + op + "'", 2);
         };
+    }
+
+    /** A client's raw arguments: parsed here, then carried out as the request they make. */
+    private int argv() throws CommandException, IOException, InterruptedException {
+        List<String> argv = Wire.MAPPER.convertValue(req.path("argv"), new TypeReference<List<String>>() {});
+        Main.Parsed p = Main.parseRemote(argv, Path.of(req.path("cwd").asString("/")));
+        if (p.request() == null) {
+            if (!p.out().isEmpty()) out.out(p.out());
+            if (!p.err().isEmpty()) out.err(p.err());
+            return p.status();
+        }
+        ObjectNode full = Wire.MAPPER.valueToTree(p.request());
+        for (String k : List.of("cwd", "env", "columns")) if (req.has(k)) full.set(k, req.get(k));
+        return new Commands(d, out, full).run();
     }
 
     private interface Change {
