@@ -156,9 +156,9 @@ public final class IpcChannel implements Channel {
     /** Handle messages written but not yet acknowledged, oldest first (the peer ACKs in order). */
     private final ArrayDeque<Outgoing> awaitingAcks = new ArrayDeque<>();
     /**
-     * Node's rule: nothing but control messages follows a handle until its ACK. A forkd peer reads every
-     * recvmsg chunk to the handle line that carries its fd, so handles may be pipelined to it (the cluster
-     * primary turns this on for forkd workers). Guarded by lock.
+     * Node's rule: nothing but control messages follows a handle until its ACK. A forkd peer gives every fd
+     * to the handle message of its own sendmsg however many follow (JsonLineDecoder), so handles may be
+     * pipelined to it (the cluster primary turns this on for forkd workers). Guarded by lock.
      */
     private boolean pipelineHandles;
     private boolean writeArmed;
@@ -194,23 +194,13 @@ public final class IpcChannel implements Channel {
         this.inbox = new Inbox(peer, this::resumeIfDrained);
         this.decoder = new JsonLineDecoder(new JsonLineDecoder.Listener() {
             @Override
-            public void line(String line, List<Fd> fds) {
-                line(line.getBytes(java.nio.charset.StandardCharsets.UTF_8), fds);
-            }
-
-            @Override
-            public void line(byte[] utf8, List<Fd> fds) {
-                onLine(utf8, utf8.length, fds);
-            }
-
-            @Override
-            public void line(byte[] buf, int len, List<Fd> fds) {
+            public void line(byte[] buf, int len, JsonLineDecoder.HandleFds fds) {
                 onLine(buf, len, fds);
             }
 
             @Override
             public void error(MessageFormatException error) {
-                LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + error.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": " + error.getMessage());
             }
         });
     }
@@ -329,7 +319,7 @@ public final class IpcChannel implements Channel {
             }
             switch (r) {
                 case FdPassing.Received.Data d -> {
-                    decoder.feed(buf.asSlice(0, d.bytes()), d.fds());
+                    decoder.feed(buf.asSlice(0, d.bytes()), d.fds(), d.fdsTruncated());
                     if (inbox.pendingBytes() > INBOX_HIGH) {
                         pauseRead();
                         return;
@@ -365,26 +355,33 @@ public final class IpcChannel implements Channel {
         }
     }
 
-    private void onLine(byte[] line, int len, List<Fd> fds) {
-        if (fds.isEmpty() && !mayBeInternal(line, len)) {
+    private void onLine(byte[] line, int len, JsonLineDecoder.HandleFds fds) {
+        if (!mayBeInternal(line, len)) {
             // Parsed on the delivery thread, so that the loop thread goes back to reading.
             inbox.addRaw(line, len);
             return;
         }
-        JsonNode m;
         try {
-            m = JsonCodec.shared().parse(line, len);
-        } catch (MessageFormatException e) {
-            fds.forEach(Fd::close);
-            LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + e.getMessage());
-            return;
+            JsonNode m;
+            try {
+                m = JsonCodec.shared().parse(line, len);
+            } catch (MessageFormatException e) {
+                // A handle message that cannot be read still came with an fd: close it, or the next one gets it.
+                Fd lost = JsonLineDecoder.looksLikeHandle(line, len) ? fds.take() : null;
+                if (lost != null) lost.close();
+                LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + e.getMessage()
+                        + (lost != null ? " (closed the fd that came with it)" : ""));
+                return;
+            }
+            if (isInternal(m)) {
+                onInternal(m, fds);
+                return;
+            }
+            inbox.add(new ReceivedMessage(m, JsonCodec.shared(), null, null), len);
+        } catch (RuntimeException | StackOverflowError e) {
+            // Nothing a peer sends may break the loop or the channel (DESIGN §6b): report, drop, read on.
+            LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": failed to handle a message", e);
         }
-        if (isInternal(m)) {
-            onInternal(m, fds);
-            return;
-        }
-        fds.forEach(Fd::close); // an fd can only belong to a NODE_HANDLE
-        inbox.add(new ReceivedMessage(m, JsonCodec.shared(), null, null), len);
     }
 
     private static final int SCAN_LIMIT = 64 * 1024;
@@ -429,12 +426,12 @@ public final class IpcChannel implements Channel {
         return cmd != null && cmd.isString() && cmd.stringValue().length() > 5 && cmd.stringValue().startsWith("NODE_");
     }
 
-    private void onInternal(JsonNode m, List<Fd> fds) {
+    private void onInternal(JsonNode m, JsonLineDecoder.HandleFds fds) {
         String cmd = m.get("cmd").stringValue();
         switch (cmd) {
             case "NODE_HANDLE_ACK" -> onAck(false);
             case "NODE_HANDLE_NACK" -> onAck(true);
-            case "NODE_HANDLE" -> onHandle(m, fds);
+            case "NODE_HANDLE" -> onHandle(m, fds.take());
             case "NODE_SOCKET_GET_COUNT" -> {
                 String key = m.path("key").asString("");
                 ObjectNode reply = JsonNodeFactory.instance.objectNode().put("cmd", "NODE_SOCKET_COUNT").put("key", key)
@@ -442,22 +439,28 @@ public final class IpcChannel implements Channel {
                 sendControl(reply);
             }
             case "NODE_SOCKET_NOTIFY_CLOSE" -> awaitSocketsClosed(m.path("key").asString(""));
-            default -> {
-                fds.forEach(Fd::close);
-                for (var l : internalListeners) l.accept(m, Optional.empty());
-            }
+            default -> deliverInternal(m, Optional.empty());
         }
-        if (!cmd.equals("NODE_HANDLE")) fds.forEach(Fd::close);
     }
 
-    private void onHandle(JsonNode m, List<Fd> fds) {
-        if (fds.isEmpty()) {
+    /** Hands an internal message to forkd's own protocols; one that throws breaks neither the others nor the loop. */
+    private void deliverInternal(JsonNode m, Optional<Handle> handle) {
+        for (var l : internalListeners) {
+            try {
+                l.accept(m, handle);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": internal message listener failed", e);
+            }
+        }
+    }
+
+    /** A NODE_HANDLE message and the fd that belongs to it (null: none arrived). */
+    private void onHandle(JsonNode m, Fd received) {
+        if (received == null) {
             // No fd arrived (MSG_CTRUNC, or a peer that forgot it): Node answers NACK and the sender retries.
             sendControl(JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE_NACK"));
             return;
         }
-        for (int i = 1; i < fds.size(); i++) fds.get(i).close();
-        Fd received = fds.getFirst();
         sendControl(JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE_ACK")); // before any user code
         String type = m.path("type").asString("");
         JsonNode msg = m.has("msg") ? m.get("msg") : JsonNodeFactory.instance.nullNode();
@@ -486,7 +489,7 @@ public final class IpcChannel implements Channel {
             socketsByKey.computeIfAbsent(m.get("key").asString(), k -> new CopyOnWriteArrayList<>()).add(s);
         }
         if (isInternal(msg)) {
-            for (var l : internalListeners) l.accept(msg, Optional.ofNullable(handle));
+            deliverInternal(msg, Optional.ofNullable(handle));
         } else {
             inbox.add(new ReceivedMessage(msg, JsonCodec.shared(), handle, error), 64);
         }
@@ -903,6 +906,7 @@ public final class IpcChannel implements Channel {
         for (Outgoing o : dropped) {
             if (o.fd != null) o.fd.close();
         }
+        decoder.close(); // fds that arrived for handle messages that never came
         Dispatch.EVENTS.execute(() -> {
             completeNow(dropped, new ChannelClosedException(
                     "the IPC channel to " + peer + " closed before the message was written"));

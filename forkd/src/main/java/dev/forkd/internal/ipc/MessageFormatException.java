@@ -3,8 +3,8 @@ package dev.forkd.internal.ipc;
 import java.io.IOException;
 
 /**
- * A line received on the IPC channel that is not a message. The channel reports it and carries on with the
- * next line: Node crashes on such input, forkd must not (DESIGN.md §5).
+ * A line received on the IPC channel that is not a message, or passed fds that belong to none. The channel
+ * reports it and carries on with the next line: Node crashes on such input, forkd must not (DESIGN.md §5).
  */
 public final class MessageFormatException extends IOException {
     /** What was wrong with the line. */
@@ -16,7 +16,9 @@ public final class MessageFormatException extends IOException {
         /** A line longer than the decoder's bound; it was skipped up to its {@code \n}. */
         LINE_TOO_LONG,
         /** The channel ended in the middle of a line. */
-        TRUNCATED
+        TRUNCATED,
+        /** Passed fds that no handle message took (see {@link JsonLineDecoder}); they were closed. */
+        STRAY_FDS
     }
 
     private static final int EXCERPT = 80;
