@@ -191,7 +191,7 @@ public final class IpcChannel implements Channel {
     private IpcChannel(Fd fd, String peer) {
         this.fd = fd;
         this.peer = peer;
-        this.inbox = new Inbox(peer, this::resumeIfDrained);
+        this.inbox = new Inbox(peer, this::resumeIfDrained, this::onLateInternal);
         this.decoder = new JsonLineDecoder(new JsonLineDecoder.Listener() {
             @Override
             public void line(byte[] buf, int len, JsonLineDecoder.HandleFds fds) {
@@ -357,9 +357,14 @@ public final class IpcChannel implements Channel {
 
     private void onLine(byte[] line, int len, JsonLineDecoder.HandleFds fds) {
         if (!mayBeInternal(line, len)) {
-            // Parsed on the delivery thread, so that the loop thread goes back to reading.
-            inbox.addRaw(line, len);
-            return;
+            // Parsed on the delivery thread, so that the loop thread goes back to reading. A long line was not
+            // searched: the inbox tells once it has parsed it whether it is internal after all, unless an fd
+            // is waiting that it may need (then it is a handle message, or one sent with it: parse it now).
+            boolean unscanned = len > SCAN_LIMIT;
+            if (!unscanned || !fds.pending()) {
+                inbox.addRaw(line, len, unscanned);
+                return;
+            }
         }
         try {
             JsonNode m;
@@ -390,11 +395,13 @@ public final class IpcChannel implements Channel {
     private static final byte[] CMD_PREFIX = "{\"cmd\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /**
-     * False when a line without fds cannot be one of Node's internal messages, which are all objects with a
-     * {@code "cmd"} member (a {@code \\u} escape could spell it too). Up to {@link #SCAN_LIMIT} bytes the whole
-     * line is searched; a longer line counts as internal only when it starts with <code>{"cmd":</code>, as
-     * every internal message Node and forkd write does (cmd is always their first member), so that a big user
-     * message is not searched on the loop thread before it is parsed on the delivery thread.
+     * False when a line cannot be one of Node's internal messages, which are all objects with a {@code "cmd"}
+     * member (a {@code \\u} escape could spell it too). Up to {@link #SCAN_LIMIT} bytes the whole line is
+     * searched. A longer one is not, because the search would cost the loop thread about a third of what
+     * parsing it on the delivery thread costs (0.22 vs 0.69 ms for a 1 MiB string here; dropping it was part
+     * of what made 1 MiB messages faster than Node's, see BENCHMARKS.md): it counts as possibly internal here
+     * when it starts with <code>{"cmd":</code>, as every internal message Node and forkd write does, and any
+     * other is decided by the inbox once it has parsed it ({@link #onLateInternal}).
      */
     static boolean mayBeInternal(byte[] line, int len) {
         if (len > SCAN_LIMIT) {
@@ -442,6 +449,35 @@ public final class IpcChannel implements Channel {
             default -> deliverInternal(m, Optional.empty());
         }
     }
+
+    /**
+     * An internal message the inbox found when it parsed a long line that does not start with its {@code cmd}
+     * (Node's rule holds whatever the size and the order of members: such a message is never delivered). Any
+     * thread; handled on the loop like the others, but after any internal message that came behind it
+     * (Node's and forkd's own internal messages always start with {@code cmd}, so only hand-made ones can
+     * come this way). No fd was waiting for it when its line was read, so a NODE_HANDLE is answered NACK.
+     */
+    private void onLateInternal(JsonNode m) {
+        loop.execute(() -> {
+            try {
+                onInternal(m, NO_FDS);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": failed to handle a message", e);
+            }
+        });
+    }
+
+    private static final JsonLineDecoder.HandleFds NO_FDS = new JsonLineDecoder.HandleFds() {
+        @Override
+        public Fd take() {
+            return null;
+        }
+
+        @Override
+        public boolean pending() {
+            return false;
+        }
+    };
 
     /** Hands an internal message to forkd's own protocols; one that throws breaks neither the others nor the loop. */
     private void deliverInternal(JsonNode m, Optional<Handle> handle) {

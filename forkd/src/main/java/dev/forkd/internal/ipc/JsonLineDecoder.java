@@ -64,6 +64,9 @@ public final class JsonLineDecoder {
          * like one}, to close what it brought), and only during {@link Listener#line}.
          */
         Fd take();
+
+        /** True when {@link #take} would return an fd now (the line's listener may ask before it parses). */
+        boolean pending();
     }
 
     /** Receives framed lines. */
@@ -123,7 +126,20 @@ public final class JsonLineDecoder {
     /** Fds closed because no handle message could take them, not yet reported. */
     private int strayClosed;
     /** What a line's listener takes its fd from. */
-    private final HandleFds handleFds = this::take;
+    private final HandleFds handleFds = new HandleFds() {
+        @Override
+        public Fd take() {
+            return JsonLineDecoder.this.take();
+        }
+
+        @Override
+        public boolean pending() {
+            for (Queued q : fds) {
+                if (q.generation() >= lineGeneration) return q.generation() == lineGeneration;
+            }
+            return false;
+        }
+    };
 
     public JsonLineDecoder(Listener listener) {
         this(DEFAULT_MAX_LINE_BYTES, listener);
