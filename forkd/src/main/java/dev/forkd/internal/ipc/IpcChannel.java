@@ -11,6 +11,7 @@ import dev.forkd.ipc.Channel;
 import dev.forkd.ipc.ChannelClosedException;
 import dev.forkd.ipc.Handle;
 import dev.forkd.ipc.Message;
+import dev.forkd.ipc.MessageTooLargeException;
 import dev.forkd.ipc.SendOptions;
 import dev.forkd.ipc.Subscription;
 import java.io.IOException;
@@ -121,6 +122,9 @@ public final class IpcChannel implements Channel {
     private final EventLoop loop = EventLoop.get();
     private final Fd fd;
     private final String peer;
+    private final long maxMessageBytes;
+    /** The longest encoded line a send may queue: {@code maxMessageBytes} plus its {@code \n}. */
+    private final int maxLine;
     private final JsonLineDecoder decoder;
     private final Inbox inbox;
     private final CopyOnWriteArrayList<BiConsumer<JsonNode, Optional<Handle>>> internalListeners =
@@ -188,11 +192,13 @@ public final class IpcChannel implements Channel {
     private boolean closed;
     private volatile boolean connected = true;
 
-    private IpcChannel(Fd fd, String peer) {
+    private IpcChannel(Fd fd, String peer, long maxMessageBytes) {
         this.fd = fd;
         this.peer = peer;
+        this.maxMessageBytes = maxMessageBytes;
+        this.maxLine = Math.toIntExact(maxMessageBytes + 1);
         this.inbox = new Inbox(peer, this::resumeIfDrained, this::onLateInternal);
-        this.decoder = new JsonLineDecoder(new JsonLineDecoder.Listener() {
+        this.decoder = new JsonLineDecoder((int) maxMessageBytes, new JsonLineDecoder.Listener() {
             @Override
             public void line(byte[] buf, int len, JsonLineDecoder.HandleFds fds) {
                 onLine(buf, len, fds);
@@ -200,15 +206,29 @@ public final class IpcChannel implements Channel {
 
             @Override
             public void error(MessageFormatException error) {
-                LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": " + error.getMessage());
+                // A receiver cannot tell the sender: say here what was lost and which setting decides it.
+                LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": " + error.getMessage()
+                        + (error.kind() == MessageFormatException.Kind.LINE_TOO_LONG
+                                ? " (this channel's maxMessageBytes; the sender's limit should not exceed it)" : ""));
             }
         });
     }
 
-    /** Opens a channel on a connected AF_UNIX stream socket, which it owns from now on. */
+    /** Opens a channel with the default message size limit; see {@link #open(Fd, String, long)}. */
     public static IpcChannel open(Fd fd, String peer) throws PosixException {
+        return open(fd, peer, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    /**
+     * Opens a channel on a connected AF_UNIX stream socket, which it owns from now on, sending and accepting
+     * messages of up to {@code maxMessageBytes} bytes of JSON (see {@link Channel#maxMessageBytes()}).
+     */
+    public static IpcChannel open(Fd fd, String peer, long maxMessageBytes) throws PosixException {
+        if (maxMessageBytes < 1 || maxMessageBytes > MAX_MESSAGE_BYTES_LIMIT) {
+            throw new IllegalArgumentException("maxMessageBytes out of range: " + maxMessageBytes);
+        }
         Fds.setNonBlocking(fd.value());
-        IpcChannel c = new IpcChannel(fd, peer);
+        IpcChannel c = new IpcChannel(fd, peer, maxMessageBytes);
         OPEN.add(c);
         c.loop.execute(c::armRead);
         return c;
@@ -565,6 +585,7 @@ public final class IpcChannel implements Channel {
         try {
             sink.reset();
             if (PlainJson.encodeLine(message, JsonCodec.PLAIN_MAX_STRING, sink)) {
+                if (sink.len > maxLine) return tooLarge(sink.len);
                 return sink.len <= BATCH_MESSAGE ? enqueue(null, sink.buf, sink.len)
                         : enqueue(new Outgoing(Arrays.copyOf(sink.buf, sink.len), null, false, null), null, 0);
             }
@@ -573,12 +594,24 @@ public final class IpcChannel implements Channel {
             if (sink.buf.length > BATCH_BYTES) SINKS.remove(); // do not keep a big message's buffer
         }
         byte[] line = JsonCodec.shared().encodeWithMapper(message); // PlainJson has just said no
+        if (line.length > maxLine) return tooLarge(line.length);
         return line.length <= BATCH_MESSAGE ? enqueue(null, line, line.length)
                 : enqueue(new Outgoing(line, null, false, null), null, 0);
     }
 
+    /** The future of a send whose encoded line (with its {@code \n}) is {@code lineLength} bytes: too many. */
+    private CompletableFuture<Void> tooLarge(long lineLength) {
+        return CompletableFuture.failedFuture(new MessageTooLargeException(lineLength - 1, maxMessageBytes));
+    }
+
+    @Override
+    public long maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
     /** Sends one already encoded message: a JSON text and its {@code \n}, as {@link JsonCodec#encode} makes it. */
     CompletableFuture<Void> sendLine(byte[] line) {
+        if (line.length > maxLine) return tooLarge(line.length);
         return enqueue(new Outgoing(line, null, false, null), null, 0);
     }
 
@@ -604,23 +637,28 @@ public final class IpcChannel implements Channel {
         if (!handle.isOpen()) throw new IllegalArgumentException("the handle is closed: " + handle);
         ObjectNode envelope = JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE").put("type", type);
         envelope.set("msg", message);
+        byte[] line;
         Fd dup;
         try {
             int handleFd = HandleAdoption.fdOf(handle);
             if (handle instanceof DatagramChannel) {
                 envelope.put("dgramType", SocketInfo.family(handleFd) == Sockets.AF_INET6 ? "udp6" : "udp4");
             }
+            line = JsonCodec.shared().encode(envelope);
+            if (line.length > maxLine) return tooLarge(line.length);
             // Our own duplicate travels, so that closing the user's channel early cannot send a recycled fd.
             dup = Fds.dupAtLeast(handleFd, 3);
         } catch (PosixException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return enqueue(new Outgoing(JsonCodec.shared().encode(envelope), dup, false, closeOnAck ? handle : null), null, 0);
+        return enqueue(new Outgoing(line, dup, false, closeOnAck ? handle : null), null, 0);
     }
 
     /** Sends one of forkd's internal messages (cmd NODE_...), in order with user messages. */
     public CompletableFuture<Void> sendInternal(JsonNode message) {
-        return enqueue(new Outgoing(JsonCodec.shared().encode(message), null, false, null), null, 0);
+        byte[] line = JsonCodec.shared().encode(message);
+        if (line.length > maxLine) return tooLarge(line.length);
+        return enqueue(new Outgoing(line, null, false, null), null, 0);
     }
 
     /**

@@ -52,8 +52,8 @@ import tools.jackson.databind.JsonNode;
  * decoder's state is consistent before each call, but the rest of that chunk would be lost with the exception.
  */
 public final class JsonLineDecoder {
-    /** Default bound on one line: 64 MiB. */
-    public static final int DEFAULT_MAX_LINE_BYTES = 64 << 20;
+    /** Default bound on one line: {@link dev.forkd.ipc.Channel#DEFAULT_MAX_MESSAGE_BYTES}, 1 GiB. */
+    public static final int DEFAULT_MAX_LINE_BYTES = (int) dev.forkd.ipc.Channel.DEFAULT_MAX_MESSAGE_BYTES;
 
     /** The fds waiting for handle messages, as a line's listener sees them. */
     public interface HandleFds {

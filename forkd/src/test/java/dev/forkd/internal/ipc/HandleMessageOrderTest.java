@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -45,11 +46,9 @@ class HandleMessageOrderTest {
         return ((InetSocketAddress) s.getLocalAddress()).getPort();
     }
 
-    @org.junit.jupiter.api.BeforeAll
-    static void startTheEventLoop() throws Exception {
-        // Their first use opens fds for good (the loop's epoll and eventfd, a socket of the JDK's): not leaks.
-        dev.forkd.internal.io.EventLoop.get();
-        ServerSocketChannel.open().bind(LOOPBACK).close();
+    @BeforeAll
+    static void settleFds() {
+        OpenFds.settle();
     }
 
     private static int fd(ServerSocketChannel s) {

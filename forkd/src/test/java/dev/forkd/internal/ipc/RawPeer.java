@@ -38,6 +38,12 @@ final class RawPeer implements AutoCloseable {
         return new RawPeer(IpcChannel.open(pair[0], "raw peer"), pair[1]);
     }
 
+    /** A channel that sends and accepts messages of up to {@code maxMessageBytes}, and the raw peer. */
+    static RawPeer open(long maxMessageBytes) throws Exception {
+        Fd[] pair = Fds.socketPair();
+        return new RawPeer(IpcChannel.open(pair[0], "raw peer", maxMessageBytes), pair[1]);
+    }
+
     /** Writes {@code lines} (each followed by {@code \n}) in one sendmsg with {@code fds} attached to its first byte. */
     void send(int[] fds, String... lines) throws Exception {
         StringBuilder text = new StringBuilder();
