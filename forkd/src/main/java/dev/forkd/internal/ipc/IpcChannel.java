@@ -210,6 +210,7 @@ public final class IpcChannel implements Channel {
                 LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": " + error.getMessage()
                         + (error.kind() == MessageFormatException.Kind.LINE_TOO_LONG
                                 ? " (this channel's maxMessageBytes; the sender's limit should not exceed it)" : ""));
+                if (error.handleMessage()) nackDropped();
             }
         });
     }
@@ -392,10 +393,12 @@ public final class IpcChannel implements Channel {
                 m = JsonCodec.shared().parse(line, len);
             } catch (MessageFormatException e) {
                 // A handle message that cannot be read still came with an fd: close it, or the next one gets it.
-                Fd lost = JsonLineDecoder.looksLikeHandle(line, len) ? fds.take() : null;
+                boolean handle = JsonLineDecoder.looksLikeHandle(line, len);
+                Fd lost = handle ? fds.take() : null;
                 if (lost != null) lost.close();
                 LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + e.getMessage()
                         + (lost != null ? " (closed the fd that came with it)" : ""));
+                if (handle) nackDropped();
                 return;
             }
             if (isInternal(m)) {
@@ -508,6 +511,15 @@ public final class IpcChannel implements Channel {
                 LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": internal message listener failed", e);
             }
         }
+    }
+
+    /**
+     * A handle message was dropped (malformed, or longer than the limit): its sender queues everything after
+     * it until an answer comes (Node's rule), so answer NACK, as for a handle that came without its fd. A Node
+     * sender then retries a socket a few times and gives up on it; other handles it just forgets.
+     */
+    private void nackDropped() {
+        sendControl(JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE_NACK"));
     }
 
     /** A NODE_HANDLE message and the fd that belongs to it (null: none arrived). */

@@ -169,13 +169,11 @@ public final class JsonLineDecoder {
                 try {
                     message = codec.parse(buf, len);
                 } catch (MessageFormatException e) {
-                    Fd lost = looksLikeHandle(buf, len) ? fds.take() : null;
-                    if (lost == null) {
-                        target.error(e);
-                    } else {
-                        lost.close();
-                        target.error(new MessageFormatException(e.kind(), e.getMessage(), 1, e.getCause()));
-                    }
+                    boolean handle = looksLikeHandle(buf, len);
+                    Fd lost = handle ? fds.take() : null;
+                    if (lost != null) lost.close();
+                    target.error(handle ? new MessageFormatException(e.kind(), e.getMessage(), lost != null ? 1 : 0,
+                            e.getCause(), true) : e);
                     return;
                 }
                 target.message(message, isHandleMessage(message) ? fds.take() : null);
@@ -358,11 +356,12 @@ public final class JsonLineDecoder {
         discarding = true;
         partialLen = 0;
         partial = new byte[256];
-        Fd lost = looksLikeHandle(head, head.length) ? take() : null;
+        boolean handle = looksLikeHandle(head, head.length);
+        Fd lost = handle ? take() : null;
         if (lost != null) lost.close();
         listener.error(new MessageFormatException(MessageFormatException.Kind.LINE_TOO_LONG,
                 "IPC message longer than the limit of " + maxLineBytes + " bytes (" + seen
-                        + " bytes so far without a line feed); skipping it", lost != null ? 1 : 0, null));
+                        + " bytes so far without a line feed); skipping it", lost != null ? 1 : 0, null, handle));
     }
 
     private void completeLine() {

@@ -25,15 +25,29 @@ public final class MessageFormatException extends IOException {
 
     private final Kind kind;
     private final int closedFds;
+    private final boolean handleMessage;
 
     MessageFormatException(Kind kind, String message, int closedFds, Throwable cause) {
+        this(kind, message, closedFds, cause, false);
+    }
+
+    MessageFormatException(Kind kind, String message, int closedFds, Throwable cause, boolean handleMessage) {
         super(message + (closedFds > 0 ? " (closed " + closedFds + " fd(s) that came with it)" : ""), cause);
         this.kind = kind;
         this.closedFds = closedFds;
+        this.handleMessage = handleMessage;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * True when the dropped line {@link JsonLineDecoder#looksLikeHandle looked like a handle message}: its
+     * sender waits for an answer (NACK) before it sends anything else.
+     */
+    public boolean handleMessage() {
+        return handleMessage;
     }
 
     /** How many passed fds arrived with the rejected line and were closed because nobody can use them. */

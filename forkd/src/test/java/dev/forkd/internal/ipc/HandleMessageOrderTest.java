@@ -138,4 +138,27 @@ class HandleMessageOrderTest {
         }
         assertThat(OpenFds.count()).isEqualTo(before);
     }
+
+    @Test
+    void aHandleMessageThatCannotBeReadIsAnsweredNackAndItsFdIsClosedNotPassedOn() throws Exception {
+        long before = OpenFds.count();
+        List<ServerSocketChannel> s = servers(3);
+        try (RawPeer peer = RawPeer.open(1000)) {
+            BlockingQueue<Message> in = inbox(peer.channel);
+            // Malformed, then longer than the channel's limit, then a good one: each with its fd.
+            peer.send(new int[] {fd(s.get(0))}, "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Server\",\"msg\":{");
+            peer.send(new int[] {fd(s.get(1))}, handle("net.Server", 1).replace("}}", ",\"pad\":\"" + "x".repeat(2000) + "\"}}"));
+            peer.send(new int[] {fd(s.get(2))}, handle("net.Server", 2), plain(3));
+            Message m = take(in);
+            assertThat(m.body().get("i").asInt()).isEqualTo(2);
+            assertThat(handlePort(m)).isEqualTo(port(s.get(2)));
+            assertThat(take(in).body().get("i").asInt()).isEqualTo(3);
+            // The sender of a handle waits for an answer before it sends more: it gets one for each.
+            assertThat(peer.next(3)).extracting(n -> n.get("cmd").asString())
+                    .containsExactly("NODE_HANDLE_NACK", "NODE_HANDLE_NACK", "NODE_HANDLE_ACK");
+        } finally {
+            for (ServerSocketChannel c : s) c.close();
+        }
+        assertThat(OpenFds.count()).isEqualTo(before);
+    }
 }

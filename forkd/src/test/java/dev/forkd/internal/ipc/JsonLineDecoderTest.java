@@ -389,6 +389,7 @@ class JsonLineDecoderTest {
             assertThat(fds.get(0).isClosed()).isTrue();
             assertThat(taken).containsExactly(fds.get(1));
             assertThat(errors).extracting(MessageFormatException::closedFds).containsExactly(0, 1);
+            assertThat(errors).extracting(MessageFormatException::handleMessage).containsExactly(false, true);
             assertThat(errors.get(1)).hasMessageContaining("closed 1 fd(s)");
         } finally {
             closeAll(fds);
