@@ -372,14 +372,14 @@ public final class JsonLineDecoder {
             }
             int len = partialLen;
             partialLen = 0;
-            if (len > BIG_LINE) {
-                // Hand the buffer over instead of copying it, and size the next one for a line like this one.
+            if (len > BIG_LINE || partial.length > BIG_LINE) {
+                // Hand the buffer over instead of copying it (a big buffer is not kept for the next line anyway),
+                // and after a big line, size the next one for a line like it.
                 byte[] line = partial;
                 partial = new byte[256];
-                lastBigLine = len;
+                if (len > BIG_LINE) lastBigLine = len;
                 listener.line(line, len, handleFds);
             } else {
-                if (partial.length > BIG_LINE) partial = new byte[256]; // do not pin a big buffer after a big line
                 listener.line(Arrays.copyOf(partial, len), len, handleFds);
             }
         } finally {

@@ -459,6 +459,31 @@ class JsonLineDecoderTest {
     }
 
     @Test
+    void aMidSizedLineAfterABigOneArrivesIntact() {
+        // The buffer for the line after a big one starts as big as that one; a line of up to 64 KiB in it was
+        // copied out of a fresh empty buffer and arrived as zeros (found by IpcFuzzTest).
+        List<String> lines = new ArrayList<>();
+        JsonLineDecoder d = new JsonLineDecoder(new JsonLineDecoder.Listener() {
+            @Override
+            public void line(byte[] buf, int len, JsonLineDecoder.HandleFds fds) {
+                lines.add(new String(buf, 0, len, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void error(MessageFormatException error) {
+                throw new AssertionError(error);
+            }
+        });
+        List<String> sent = List.of("\"" + "a".repeat(100_000) + "\"", "\"" + "b".repeat(1000) + "\"",
+                "\"" + "c".repeat(60_000) + "\"", "{\"small\":1}");
+        for (String s : sent) {
+            byte[] line = (s + "\n").getBytes(StandardCharsets.UTF_8);
+            d.feed(line, 0, line.length, List.of());
+        }
+        assertThat(lines).containsExactlyElementsOf(sent);
+    }
+
+    @Test
     void onlyBigLinesThatStartWithCmdCountAsPossiblyInternal() {
         byte[] small = "{\"a\":{\"cmd\":\"NODE_X\"}}".getBytes(StandardCharsets.UTF_8);
         assertThat(IpcChannel.mayBeInternal(small, small.length)).isTrue();
