@@ -24,24 +24,28 @@ import tools.jackson.databind.JsonNode;
  * are ordinary characters here.
  *
  * <p><b>Which message an fd belongs to.</b> Fds are not attached to lines: they wait in a queue, in the order
- * they arrived, and each {@code NODE_HANDLE} message takes the next one ({@link HandleFds#take}) while its line
+ * they arrived, and each {@code NODE_HANDLE} message takes the oldest ({@link HandleFds#take}) while its line
  * is delivered; every other message takes none. That is Node's rule (its channel keeps the fd of a read as
  * {@code pendingHandle} until a NODE_HANDLE message is parsed, and libuv queues any further fds), and it holds
  * whatever the sender glued into one {@code sendmsg}: a handle message followed by plain ones, plain ones
  * followed by a handle message, several handle messages with as many fds. A handle message finds no fd (and
- * is answered with NACK) when none arrived for it.
+ * is answered with NACK) when none arrived for it: an fd only counts for a line whose first byte came with or
+ * after it. (Chunks that carried fds, or lost them to MSG_CTRUNC, are numbered as <em>generations</em> to
+ * tell.)
  *
- * <p>To keep a lost fd (MSG_CTRUNC, a handle message that was dropped as malformed or too long, a peer that
- * attached an fd to a plain message) from shifting every later handle onto the wrong message, fds are
- * counted in <em>generations</em>: every chunk that carried fds (or lost them) starts one, and a line belongs
- * to the generation in which its first byte arrived. The kernel delivers the fds of a {@code sendmsg} with the
- * chunk that holds its first byte (unix_stream_read_generic detaches them with the first byte read of the
- * segment that carries them and stops there; no later read returns them), and a handle message starts at or
- * after the first byte of the {@code sendmsg} that carries its fd, with no other fds in between. So a handle
- * message takes the oldest queued fd <em>of its own generation</em>; fds of older generations can never be
- * claimed any more and are closed and reported ({@link MessageFormatException.Kind#STRAY_FDS}), as are
- * those still queued when a chunk with fds has been fed and no line of their generation is still open, and all
- * of them at {@link #end()} or {@link #close()}. Of all this, the fast path pays one field store per chunk.
+ * <p>The queue must not go out of step when an fd is left over: a handle message dropped as malformed or too
+ * long without {@code NODE_HANDLE} in its first bytes, a peer that attached an fd to a plain message. What
+ * the kernel guarantees: the fds of a {@code sendmsg} come with the read that holds its first byte, that read
+ * ends inside that {@code sendmsg} (unix_stream_read_generic stops after the segment that carries fds), and
+ * a {@code sendmsg} starts at a line boundary. So the last line that starts in a chunk with fds belongs to that
+ * chunk's {@code sendmsg}, and every line of an earlier one has ended before it begins: fds of earlier chunks
+ * still queued at that point belong to nobody, and are closed and reported
+ * ({@link MessageFormatException.Kind#STRAY_FDS}). A left-over fd can thus mislead only handle messages
+ * glued in front of that line (the rest of one {@code sendmsg}), never later ones; so can a {@code sendmsg}
+ * that glued several messages and lost its fds (MSG_CTRUNC), if one of its handle messages starts in the next
+ * chunk with fds. Senders of one message per {@code sendmsg} (Node, forkd) are never misled. Everything still
+ * queued is closed at {@link #end()} or {@link #close()}, and more than {@value #MAX_QUEUED_FDS} waiting fds
+ * are strays by definition. Of all this, the fast path pays one field store per chunk and a compare per line.
  *
  * <p><b>Bounds.</b> A line longer than {@code maxLineBytes} is reported as
  * {@link MessageFormatException.Kind#LINE_TOO_LONG} as soon as it crosses the bound, its bytes are dropped up
@@ -58,10 +62,11 @@ public final class JsonLineDecoder {
     /** The fds waiting for handle messages, as a line's listener sees them. */
     public interface HandleFds {
         /**
-         * The fd for the handle message on the line being delivered: the oldest fd of the line's generation
-         * (see the class comment), now the caller's; null when none arrived for it (answer NACK). Call it
-         * once, only for a {@code NODE_HANDLE} message (or a dropped line that {@link #looksLikeHandle looked
-         * like one}, to close what it brought), and only during {@link Listener#line}.
+         * The fd for the handle message on the line being delivered: the oldest one waiting, if it arrived no
+         * later than the line's first byte (see the class comment), now the caller's; null when none arrived
+         * for it (answer NACK). Call it once, only for a {@code NODE_HANDLE} message (or a dropped line that
+         * {@link #looksLikeHandle looked like one}, to close what it brought), and only during
+         * {@link Listener#line}.
          */
         Fd take();
 
@@ -117,6 +122,9 @@ public final class JsonLineDecoder {
     /** An fd waiting for its handle message, with the generation of the chunk it came with. */
     private record Queued(Fd fd, long generation) {}
 
+    /** More fds than this waiting for handle messages cannot all be for messages still to come. */
+    static final int MAX_QUEUED_FDS = 4 * FdPassing.MAX_FDS;
+
     /** Fds not taken yet, oldest first; generations never decrease along it. */
     private final ArrayDeque<Queued> fds = new ArrayDeque<>(2);
     /** The number of chunks so far that carried fds or lost them. */
@@ -134,10 +142,8 @@ public final class JsonLineDecoder {
 
         @Override
         public boolean pending() {
-            for (Queued q : fds) {
-                if (q.generation() >= lineGeneration) return q.generation() == lineGeneration;
-            }
-            return false;
+            Queued q = fds.peekFirst();
+            return q != null && q.generation() <= lineGeneration;
         }
     };
 
@@ -239,15 +245,20 @@ public final class JsonLineDecoder {
     /** {@link #feed(byte[], int, int, List)}, with {@code fdsLost} as in {@link #feed(MemorySegment, List, boolean)}. */
     public void feed(byte[] b, int off, int len, List<Fd> fds, boolean fdsLost) {
         boolean withFds = !fds.isEmpty() || fdsLost;
+        int end = off + len;
+        int sweepAt = -1;
         if (withFds) {
             generation++;
             for (Fd fd : fds) this.fds.add(new Queued(fd, generation));
+            while (this.fds.size() > MAX_QUEUED_FDS) closeOldest();
+            sweepAt = lastLineStart(b, off, end);
         }
         // A line that starts in this chunk belongs to its generation (completeLine sets it for the next one).
         if (partialLen == 0 && !discarding) lineGeneration = generation;
-        int end = off + len;
         int pos = off;
         while (pos < end) {
+            // This chunk's sendmsg has begun by the last line that starts in it (see the class comment).
+            if (pos == sweepAt) closeStray(generation);
             int nl = indexOfNewline(b, pos, end);
             if (nl < 0) {
                 append(b, pos, end - pos);
@@ -257,31 +268,37 @@ public final class JsonLineDecoder {
             completeLine();
             pos = nl + 1;
         }
-        if (withFds) {
-            // Every line of an earlier generation has ended by now (see the class comment), unless one is still
-            // open: what those generations left behind is nobody's.
-            closeStray((partialLen > 0 || discarding) ? Math.min(lineGeneration, generation) : generation);
-        }
         reportStray();
     }
 
-    /** {@link HandleFds#take}. */
+    /**
+     * Where the last line that starts in {@code b[off, end)} starts (after its last {@code \n} but one at the
+     * very end), or -1 when no line starts in it. Only for chunks with fds.
+     */
+    private int lastLineStart(byte[] b, int off, int end) {
+        for (int i = end - 2; i >= off; i--) {
+            if (b[i] == '\n') return i + 1;
+        }
+        return partialLen == 0 && !discarding ? off : -1;
+    }
+
+    /** {@link HandleFds#take}: the oldest fd, if it arrived no later than the line's first byte. */
     private Fd take() {
-        closeStray(lineGeneration);
         Queued q = fds.peekFirst();
-        if (q == null || q.generation() != lineGeneration) return null;
+        if (q == null || q.generation() > lineGeneration) return null;
         fds.pollFirst();
         return q.fd();
     }
 
-    /** Closes the queued fds of generations before {@code oldestWanted}; they are reported after the line. */
+    private void closeOldest() {
+        fds.pollFirst().fd().close();
+        strayClosed++;
+    }
+
+    /** Closes the queued fds of generations before {@code oldestWanted}; they are reported after the chunk. */
     private void closeStray(long oldestWanted) {
         Queued q;
-        while ((q = fds.peekFirst()) != null && q.generation() < oldestWanted) {
-            fds.pollFirst();
-            q.fd().close();
-            strayClosed++;
-        }
+        while ((q = fds.peekFirst()) != null && q.generation() < oldestWanted) closeOldest();
     }
 
     private void reportStray() {

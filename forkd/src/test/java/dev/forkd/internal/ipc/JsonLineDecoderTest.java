@@ -303,6 +303,28 @@ class JsonLineDecoderTest {
     }
 
     @Test
+    void aHandleMessageLateInItsSendmsgKeepsItsFdWhenItArrivesWithTheNextSendmsgsFds() throws Exception {
+        // One sendmsg: a plain message longer than a read, then a handle message. The kernel hands the rest of
+        // it over glued in front of the next sendmsg, whose fd comes with that read (found by IpcFuzzTest).
+        List<Fd> fds = pipeEnds(2);
+        try {
+            Collector c = new Collector();
+            JsonLineDecoder d = new JsonLineDecoder(c);
+            byte[] first = lines("\"" + "p".repeat(5000) + "\"", HANDLE.formatted(1));
+            byte[] second = lines(HANDLE.formatted(2));
+            d.feed(first, 0, 3000, List.of(fds.get(0)));
+            byte[] chunk = java.util.Arrays.copyOf(java.util.Arrays.copyOfRange(first, 3000, first.length),
+                    first.length - 3000 + second.length);
+            System.arraycopy(second, 0, chunk, first.length - 3000, second.length);
+            d.feed(chunk, 0, chunk.length, List.of(fds.get(1)));
+            assertThat(c.fds).containsExactly(null, fds.get(0), fds.get(1));
+            assertThat(c.errors).isEmpty();
+        } finally {
+            closeAll(fds);
+        }
+    }
+
+    @Test
     void anFdThatNoHandleMessageTakesIsClosedOnceTheNextChunkWithFdsHasBeenRead() throws Exception {
         List<Fd> fds = pipeEnds(2);
         try {
