@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  * <p><b>Size.</b> A message may be up to {@link #maxMessageBytes()} bytes of JSON (default
  * {@value #DEFAULT_MAX_MESSAGE_BYTES}, 1 GiB). A larger send fails its future with
  * {@link MessageTooLargeException} and writes nothing; a larger message from the peer is skipped and reported
- * in the log (logger {@code dev.forkd}, WARNING). Either way the channel carries on with the next message.
+ * in the log (logger {@code dev.forkd}, WARNING), and answered NACK if it was a handle message, so that its
+ * sender goes on. Either way the channel carries on with the next message.
  *
  * <p><b>Handles.</b> {@link #send(Object, SelectableChannel)} passes a listening {@code ServerSocketChannel},
  * a connected {@code SocketChannel} or a {@code DatagramChannel} to the peer, which receives it as
@@ -120,7 +121,8 @@ public interface Channel {
      * <p>A send of more fails with {@link MessageTooLargeException} and writes nothing. A longer message from
      * the peer is skipped as soon as it crosses the limit (this side never buffers more) and reported in the
      * log; the peer is not told, which is why a forkd parent gives its child its own limit. Either way the
-     * channel goes on with the next message.
+     * channel goes on with the next message. (forkd's channels return their own limit; this default, for other
+     * implementations, returns {@link #DEFAULT_MAX_MESSAGE_BYTES}.)
      */
     default long maxMessageBytes() {
         return DEFAULT_MAX_MESSAGE_BYTES;

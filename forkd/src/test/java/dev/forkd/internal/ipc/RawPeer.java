@@ -104,11 +104,17 @@ final class RawPeer implements AutoCloseable {
 
     /** Closes the channel and this end, and waits for the reader. */
     @Override
-    public void close() throws Exception {
+    public void close() {
         channel.disconnect();
-        channel.closedFuture().get(1, TimeUnit.DAYS);
+        channel.closedFuture().join();
         Sockets.shutdown(end.value(), Sockets.SHUT_RDWR); // wakes the reader blocked in recvmsg
-        reader.join();
-        end.close();
+        try {
+            reader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while closing the raw peer", e);
+        } finally {
+            end.close();
+        }
     }
 }
