@@ -199,6 +199,7 @@ public final class Command {
             Map<String, String> env = new LinkedHashMap<>(System.getenv());
             env.remove("NODE_CHANNEL_FD");
             env.remove("NODE_CHANNEL_SERIALIZATION_MODE");
+            env.remove("FORKD_IPC_MAX_MESSAGE_BYTES");
             env.remove("NODE_UNIQUE_ID"); // a cluster worker's children are not workers
             MAP = Collections.unmodifiableMap(env);
         }
@@ -207,7 +208,8 @@ public final class Command {
     /**
      * The child's environment as it would be spawned now (unmodifiable): the parent's (unless cleared) plus
      * changes. The parent's own IPC variables ({@code NODE_CHANNEL_FD}, {@code NODE_CHANNEL_SERIALIZATION_MODE},
-     * {@code NODE_UNIQUE_ID}) are never inherited: they describe this process's channel, not the child's.
+     * {@code FORKD_IPC_MAX_MESSAGE_BYTES}, {@code NODE_UNIQUE_ID}) are never inherited: they describe this
+     * process's channel, not the child's.
      */
     public Map<String, String> environment() {
         if (inheritEnv && envChanges.isEmpty()) return ParentEnvironment.MAP; // shared: spawns reuse its encoding

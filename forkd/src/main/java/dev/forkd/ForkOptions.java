@@ -1,6 +1,7 @@
 package dev.forkd;
 
 import java.io.File;
+import dev.forkd.ipc.Channel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,9 +42,11 @@ public final class ForkOptions {
     private final Path cwd;
     private final boolean silent;
     private final Path aotCache;
+    private final long maxMessageBytes;
 
     private ForkOptions(String mainClass, Path jar, List<String> args, Path java, String classPath,
-                        List<String> execArgv, Map<String, String> env, Path cwd, boolean silent, Path aotCache) {
+                        List<String> execArgv, Map<String, String> env, Path cwd, boolean silent, Path aotCache,
+                        long maxMessageBytes) {
         this.mainClass = mainClass;
         this.jar = jar;
         this.args = args;
@@ -54,23 +57,27 @@ public final class ForkOptions {
         this.cwd = cwd;
         this.silent = silent;
         this.aotCache = aotCache;
+        this.maxMessageBytes = maxMessageBytes;
     }
 
     /** Runs {@code mainClass} on this JVM's class path. */
     public static ForkOptions of(String mainClass, String... args) {
         Objects.requireNonNull(mainClass, "mainClass");
-        return new ForkOptions(mainClass, null, List.of(args), null, null, List.of(), Map.of(), null, false, null);
+        return new ForkOptions(mainClass, null, List.of(args), null, null, List.of(), Map.of(), null, false, null,
+                Channel.DEFAULT_MAX_MESSAGE_BYTES);
     }
 
     /** Runs an executable jar ({@code java -jar}). */
     public static ForkOptions ofJar(Path jar, String... args) {
         Objects.requireNonNull(jar, "jar");
-        return new ForkOptions(null, jar, List.of(args), null, null, List.of(), Map.of(), null, false, null);
+        return new ForkOptions(null, jar, List.of(args), null, null, List.of(), Map.of(), null, false, null,
+                Channel.DEFAULT_MAX_MESSAGE_BYTES);
     }
 
     private ForkOptions with(List<String> args, Path java, String classPath, List<String> execArgv,
                              Map<String, String> env, Path cwd, boolean silent, Path aotCache) {
-        return new ForkOptions(mainClass, jar, args, java, classPath, execArgv, env, cwd, silent, aotCache);
+        return new ForkOptions(mainClass, jar, args, java, classPath, execArgv, env, cwd, silent, aotCache,
+                maxMessageBytes);
     }
 
     /** Appends program arguments. */
@@ -146,6 +153,24 @@ public final class ForkOptions {
         return with(args, java, classPath, execArgv, env, cwd, silent, Objects.requireNonNull(file));
     }
 
+    /**
+     * The longest message the channel to this child sends or accepts, in bytes of JSON (default
+     * {@link Channel#DEFAULT_MAX_MESSAGE_BYTES}, 1 GiB); see {@link Channel#maxMessageBytes()}. The child's
+     * {@link Channel#parent()} gets the same limit (through {@code FORKD_IPC_MAX_MESSAGE_BYTES}, passed when it
+     * is not the default), so both ends agree: a send of more fails with
+     * {@link dev.forkd.ipc.MessageTooLargeException} on either side instead of vanishing at the receiver.
+     *
+     * @throws IllegalArgumentException unless 1 ≤ {@code maxMessageBytes} ≤ {@link Channel#MAX_MESSAGE_BYTES_LIMIT}
+     */
+    public ForkOptions maxMessageBytes(long maxMessageBytes) {
+        long checked = new Stdio.Ipc(maxMessageBytes).maxMessageBytes(); // one place validates it
+        return new ForkOptions(mainClass, jar, args, java, classPath, execArgv, env, cwd, silent, aotCache, checked);
+    }
+
+    public long maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
     public Optional<String> mainClass() {
         return Optional.ofNullable(mainClass);
     }
@@ -218,7 +243,7 @@ public final class ForkOptions {
         argv.addAll(args);
         Stdio std = silent ? Stdio.pipe() : Stdio.inherit();
         Command c = Command.of(launcher.toString(), argv.toArray(String[]::new))
-                .stdio(std, std, std, Stdio.ipc())
+                .stdio(std, std, std, Stdio.ipc(maxMessageBytes))
                 .env(env);
         return cwd != null ? c.cwd(cwd) : c;
     }

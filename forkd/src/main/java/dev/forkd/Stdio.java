@@ -15,7 +15,8 @@ import java.util.Set;
  *   <li>{@link #inherit()}: the parent's own fd with the same number (fds 0-2; from fd 3 on it acts as
  *       {@link #ignore()}, as Node's documentation says).</li>
  *   <li>{@link #ignore()}: {@code /dev/null}.</li>
- *   <li>{@link #ipc()}: the IPC channel (at most one per child; not allowed in the sync variants).</li>
+ *   <li>{@link #ipc()}: the IPC channel (at most one per child; not allowed in the sync variants);
+ *       {@link #ipc(long)} with a message size limit other than the default.</li>
  *   <li>{@link #fd(int)}: a duplicate of the parent's fd {@code n}.</li>
  *   <li>{@link #socket(NetworkChannel)}: a socket of the parent's, shared with the child (a listening server for
  *       socket activation, a connected socket, a datagram socket).</li>
@@ -30,7 +31,25 @@ public sealed interface Stdio {
 
     record Ignore() implements Stdio {}
 
-    record Ipc() implements Stdio {}
+    /**
+     * The IPC channel.
+     *
+     * @param maxMessageBytes the channel's {@link dev.forkd.ipc.Channel#maxMessageBytes()}, from 1 to
+     *                        {@link dev.forkd.ipc.Channel#MAX_MESSAGE_BYTES_LIMIT}
+     */
+    record Ipc(long maxMessageBytes) implements Stdio {
+        public Ipc {
+            if (maxMessageBytes < 1 || maxMessageBytes > dev.forkd.ipc.Channel.MAX_MESSAGE_BYTES_LIMIT) {
+                throw new IllegalArgumentException("maxMessageBytes must be from 1 to "
+                        + dev.forkd.ipc.Channel.MAX_MESSAGE_BYTES_LIMIT + ": " + maxMessageBytes);
+            }
+        }
+
+        /** The channel with the default limit, {@link dev.forkd.ipc.Channel#DEFAULT_MAX_MESSAGE_BYTES}. */
+        public Ipc() {
+            this(dev.forkd.ipc.Channel.DEFAULT_MAX_MESSAGE_BYTES);
+        }
+    }
 
     record Fd(int fd) implements Stdio {
         public Fd {
@@ -79,6 +98,19 @@ public sealed interface Stdio {
     /** See {@link Socket}. */
     static Stdio socket(NetworkChannel channel) {
         return new Socket(channel);
+    }
+
+    /**
+     * The IPC channel, sending and accepting messages of up to {@code maxMessageBytes} bytes of JSON (see
+     * {@link dev.forkd.ipc.Channel#maxMessageBytes()}). When that is not the default, the child gets
+     * {@code FORKD_IPC_MAX_MESSAGE_BYTES=<n>} in its environment, from which a forkd child's
+     * {@link dev.forkd.ipc.Channel#parent()} takes the same limit.
+     *
+     * @throws IllegalArgumentException unless 1 ≤ {@code maxMessageBytes} ≤
+     *                                  {@link dev.forkd.ipc.Channel#MAX_MESSAGE_BYTES_LIMIT}
+     */
+    static Stdio ipc(long maxMessageBytes) {
+        return new Ipc(maxMessageBytes);
     }
 
     static Stdio fd(int fd) {

@@ -34,6 +34,12 @@ import java.util.function.Consumer;
  * message listeners, faster than the other side reads, can therefore stall each other; send from another
  * thread if a listener produces floods.)
  *
+ * <p><b>Size.</b> A message may be up to {@link #maxMessageBytes()} bytes of JSON (default
+ * {@value #DEFAULT_MAX_MESSAGE_BYTES}, 1 GiB). A larger send fails its future with
+ * {@link MessageTooLargeException} and writes nothing; a larger message from the peer is skipped and reported
+ * in the log (logger {@code dev.forkd}, WARNING), and answered NACK if it was a handle message, so that its
+ * sender goes on. Either way the channel carries on with the next message.
+ *
  * <p><b>Handles.</b> {@link #send(Object, SelectableChannel)} passes a listening {@code ServerSocketChannel},
  * a connected {@code SocketChannel} or a {@code DatagramChannel} to the peer, which receives it as
  * {@link Message#handle()}. As in Node, every message sent after a handle waits until the peer has
@@ -45,6 +51,17 @@ public interface Channel {
     long SEND_QUEUE_LIMIT = 16L << 20;
 
     /**
+     * The default of {@link #maxMessageBytes()}: 1 GiB. Node has no limit of its own but V8's longest string,
+     * 2^29 - 24 UTF-16 units ({@code buffer.constants.MAX_STRING_LENGTH}), which it can neither send nor
+     * receive beyond (up to 512 MiB of ASCII JSON, more for text of multi-byte characters); 1 GiB takes every
+     * such message of ASCII and most others, and still bounds what a peer can make this process buffer.
+     */
+    long DEFAULT_MAX_MESSAGE_BYTES = 1L << 30;
+
+    /** The largest {@link #maxMessageBytes()} can be: a line is held in one Java array. */
+    long MAX_MESSAGE_BYTES_LIMIT = Integer.MAX_VALUE - 16;
+
+    /**
      * The channel to this process's parent, if it was started with one (by {@code fork}, by
      * {@link dev.forkd.Stdio#ipc()}, or by a Node parent with an {@code 'ipc'} stdio entry). The first call
      * opens it; later calls return the same channel. The {@code NODE_CHANNEL_*} variables are not passed on to
@@ -54,6 +71,14 @@ public interface Channel {
      * booleans, {@code JsonNode} trees) go out before forkd's native layer is loaded, which happens in the
      * background after the first send (with {@code --add-opens java.base/sun.nio.ch}, which forkd's
      * {@code fork} passes). Adding a listener, sending a handle or disconnecting waits for that.
+     *
+     * <p>Its {@link #maxMessageBytes()} is the system property {@code forkd.ipc.maxMessageBytes} if set, else
+     * the variable {@code FORKD_IPC_MAX_MESSAGE_BYTES}, which a forkd parent passes when its end has a limit
+     * other than the default ({@link dev.forkd.ForkOptions#maxMessageBytes(long)},
+     * {@link dev.forkd.Stdio#ipc(long)}), else {@link #DEFAULT_MAX_MESSAGE_BYTES}.
+     *
+     * @throws IllegalStateException if {@code NODE_CHANNEL_FD}, the property or the variable is not a valid
+     *                               number
      */
     static Optional<Channel> parent() {
         return ParentChannel.get();
@@ -63,7 +88,8 @@ public interface Channel {
      * Sends a message: anything Jackson can write as JSON (a record, a Map, a String, a number, a
      * {@code JsonNode}...). Objects whose {@code cmd} starts with {@code NODE_} are reserved.
      *
-     * @return completes when the message has been written, or fails with {@link ChannelClosedException}
+     * @return completes when the message has been written, or fails with {@link ChannelClosedException}, or
+     *     with {@link MessageTooLargeException} when its JSON is longer than {@link #maxMessageBytes()}
      * @throws IllegalArgumentException if the message cannot be written as JSON (nothing is sent)
      */
     CompletableFuture<Void> send(Object message);
@@ -85,6 +111,22 @@ public interface Channel {
      *                                  a socket needs its fd, which only the JDK's internals know
      */
     CompletableFuture<Void> send(Object message, SelectableChannel handle, SendOptions options);
+
+    /**
+     * The longest message this channel sends or accepts, in bytes of UTF-8 JSON without the line feed that
+     * ends it on the wire (a handle's message counts with its {@code NODE_HANDLE} envelope). Set per channel:
+     * {@link dev.forkd.ForkOptions#maxMessageBytes(long)}, {@link dev.forkd.Stdio#ipc(long)}, and in a child
+     * as {@link #parent()} says; the default is {@link #DEFAULT_MAX_MESSAGE_BYTES}.
+     *
+     * <p>A send of more fails with {@link MessageTooLargeException} and writes nothing. A longer message from
+     * the peer is skipped as soon as it crosses the limit (this side never buffers more) and reported in the
+     * log; the peer is not told, which is why a forkd parent gives its child its own limit. Either way the
+     * channel goes on with the next message. (forkd's channels return their own limit; this default, for other
+     * implementations, returns {@link #DEFAULT_MAX_MESSAGE_BYTES}.)
+     */
+    default long maxMessageBytes() {
+        return DEFAULT_MAX_MESSAGE_BYTES;
+    }
 
     /** Adds a listener for the peer's messages. Closing the subscription removes it. */
     Subscription onMessage(Consumer<Message> listener);

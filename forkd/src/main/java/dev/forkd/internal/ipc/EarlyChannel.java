@@ -7,6 +7,7 @@ import dev.forkd.internal.posix.PosixException;
 import dev.forkd.ipc.Channel;
 import dev.forkd.ipc.ChannelClosedException;
 import dev.forkd.ipc.Message;
+import dev.forkd.ipc.MessageTooLargeException;
 import dev.forkd.ipc.SendOptions;
 import dev.forkd.ipc.Subscription;
 import java.io.FileOutputStream;
@@ -36,6 +37,7 @@ import java.util.function.Consumer;
  */
 final class EarlyChannel implements Channel {
     private final int fd;
+    private final long maxMessageBytes;
     private final ReentrantLock lock = new ReentrantLock();
     /** Blocking writes on the channel fd until attached; null when the early path is unavailable. */
     private final FileOutputStream early;
@@ -48,14 +50,15 @@ final class EarlyChannel implements Channel {
     private boolean attaching; // guarded by lock
     private boolean broken; // guarded by lock: an early write failed (the parent is gone)
 
-    private EarlyChannel(int fd, FileOutputStream early) {
+    private EarlyChannel(int fd, long maxMessageBytes, FileOutputStream early) {
         this.fd = fd;
+        this.maxMessageBytes = maxMessageBytes;
         this.early = early;
     }
 
     /** A channel on {@code fd}; attaches at once when the early path is not available. */
-    static EarlyChannel open(int fd) {
-        EarlyChannel c = new EarlyChannel(fd, blockingStream(fd));
+    static EarlyChannel open(int fd, long maxMessageBytes) {
+        EarlyChannel c = new EarlyChannel(fd, maxMessageBytes, blockingStream(fd));
         if (c.early == null) {
             c.attachNow();
             c.attach(); // throws what attaching threw
@@ -127,7 +130,7 @@ final class EarlyChannel implements Channel {
                 if (LibC.fcntl(fd, LibC.F_SETFD, LibC.FD_CLOEXEC) < 0) {
                     throw new PosixException("fcntl(F_SETFD, FD_CLOEXEC)", LibC.errno(), ParentChannel.FD_VARIABLE + "=" + fd);
                 }
-                real = IpcChannel.open(new Fd(fd), "parent"); // switches the fd to non-blocking
+                real = IpcChannel.open(new Fd(fd), "parent", maxMessageBytes); // switches the fd to non-blocking
             } finally {
                 lock.unlock();
             }
@@ -145,6 +148,9 @@ final class EarlyChannel implements Channel {
         if (r != null) return r.send(message);
         byte[] line = PlainJson.encodeLine(message);
         if (line == null) line = JsonCodec.shared().encodeWithMapper(message);
+        if (line.length - 1 > maxMessageBytes) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException(line.length - 1, maxMessageBytes));
+        }
         lock.lock();
         try {
             r = real;
@@ -174,6 +180,11 @@ final class EarlyChannel implements Channel {
     @Override
     public CompletableFuture<Void> send(Object message, SelectableChannel handle, SendOptions options) {
         return attach().send(message, handle, options);
+    }
+
+    @Override
+    public long maxMessageBytes() {
+        return maxMessageBytes;
     }
 
     @Override

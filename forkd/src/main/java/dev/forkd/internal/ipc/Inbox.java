@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Delivers a channel's messages to its listeners in order, one at a time. Messages wait here while there is
@@ -24,8 +25,11 @@ import java.util.function.Consumer;
 final class Inbox implements EventLoop.InlineTask {
     private static final System.Logger LOG = System.getLogger("dev.forkd");
 
-    /** A message, or a line still to be parsed (then {@code message} is null). */
-    private record Entry(Message message, byte[] line, long bytes) {}
+    /**
+     * A message, or a line still to be parsed (then {@code message} is null); {@code unscanned}: a line that
+     * may still turn out to be an internal message once parsed.
+     */
+    private record Entry(Message message, byte[] line, long bytes, boolean unscanned) {}
 
     private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
     private final CopyOnWriteArrayList<Consumer<Message>> listeners = new CopyOnWriteArrayList<>();
@@ -41,36 +45,55 @@ final class Inbox implements EventLoop.InlineTask {
     private final LoopBackoff backoff;
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Runnable onDrained;
+    private final Consumer<JsonNode> internal;
     private final String peer;
 
-    /** {@code onDrained} runs after each drain pass (the channel resumes reading from it). */
-    Inbox(String peer, Runnable onDrained) {
+    /**
+     * {@code onDrained} runs after each drain pass (the channel resumes reading from it); {@code internal}
+     * takes the lines added as {@code unscanned} that parse to one of Node's internal messages (on the
+     * delivering thread), which are then not delivered.
+     */
+    Inbox(String peer, Runnable onDrained, Consumer<JsonNode> internal) {
         this.peer = peer;
         this.onDrained = onDrained;
+        this.internal = internal;
         this.backoff = new LoopBackoff("IPC channel to " + peer + ": message listeners");
     }
 
     void add(Message m, long bytes) {
         pendingBytes.addAndGet(bytes);
-        queue.add(new Entry(m, null, bytes));
+        queue.add(new Entry(m, null, bytes, false));
         kick();
     }
 
-    /** A user message's line, parsed when it is delivered (off the event loop). */
-    void addRaw(byte[] line, int len) {
+    /**
+     * A user message's line, parsed when it is delivered (off the event loop). {@code unscanned}: the line was
+     * not searched for {@code "cmd"}, so it may be an internal message; that is decided when it is parsed.
+     */
+    void addRaw(byte[] line, int len, boolean unscanned) {
         pendingBytes.addAndGet(len);
-        queue.add(new Entry(null, line, len));
+        queue.add(new Entry(null, line, len, unscanned));
         kick();
     }
 
+    /** The entry's message, or null when there is none to deliver (a malformed line, an internal message). */
     private Message parse(Entry e) {
         if (e.message() != null) return e.message();
+        JsonNode tree;
         try {
-            return new ReceivedMessage(JsonCodec.shared().parse(e.line(), (int) e.bytes()), JsonCodec.shared(), null, null);
+            tree = JsonCodec.shared().parse(e.line(), (int) e.bytes());
         } catch (MessageFormatException x) {
             LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + x.getMessage());
             return null;
+        } catch (RuntimeException | StackOverflowError x) {
+            LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": cannot read a message", x);
+            return null;
         }
+        if (e.unscanned() && IpcChannel.isInternal(tree)) {
+            internal.accept(tree);
+            return null;
+        }
+        return new ReceivedMessage(tree, JsonCodec.shared(), null, null);
     }
 
     long pendingBytes() {

@@ -11,6 +11,7 @@ import dev.forkd.ipc.Channel;
 import dev.forkd.ipc.ChannelClosedException;
 import dev.forkd.ipc.Handle;
 import dev.forkd.ipc.Message;
+import dev.forkd.ipc.MessageTooLargeException;
 import dev.forkd.ipc.SendOptions;
 import dev.forkd.ipc.Subscription;
 import java.io.IOException;
@@ -121,6 +122,9 @@ public final class IpcChannel implements Channel {
     private final EventLoop loop = EventLoop.get();
     private final Fd fd;
     private final String peer;
+    private final long maxMessageBytes;
+    /** The longest encoded line a send may queue: {@code maxMessageBytes} plus its {@code \n}. */
+    private final int maxLine;
     private final JsonLineDecoder decoder;
     private final Inbox inbox;
     private final CopyOnWriteArrayList<BiConsumer<JsonNode, Optional<Handle>>> internalListeners =
@@ -156,9 +160,9 @@ public final class IpcChannel implements Channel {
     /** Handle messages written but not yet acknowledged, oldest first (the peer ACKs in order). */
     private final ArrayDeque<Outgoing> awaitingAcks = new ArrayDeque<>();
     /**
-     * Node's rule: nothing but control messages follows a handle until its ACK. A forkd peer reads every
-     * recvmsg chunk to the handle line that carries its fd, so handles may be pipelined to it (the cluster
-     * primary turns this on for forkd workers). Guarded by lock.
+     * Node's rule: nothing but control messages follows a handle until its ACK. A forkd peer gives every fd
+     * to the handle message of its own sendmsg however many follow (JsonLineDecoder), so handles may be
+     * pipelined to it (the cluster primary turns this on for forkd workers). Guarded by lock.
      */
     private boolean pipelineHandles;
     private boolean writeArmed;
@@ -188,37 +192,44 @@ public final class IpcChannel implements Channel {
     private boolean closed;
     private volatile boolean connected = true;
 
-    private IpcChannel(Fd fd, String peer) {
+    private IpcChannel(Fd fd, String peer, long maxMessageBytes) {
         this.fd = fd;
         this.peer = peer;
-        this.inbox = new Inbox(peer, this::resumeIfDrained);
-        this.decoder = new JsonLineDecoder(new JsonLineDecoder.Listener() {
+        this.maxMessageBytes = maxMessageBytes;
+        this.maxLine = Math.toIntExact(maxMessageBytes + 1);
+        this.inbox = new Inbox(peer, this::resumeIfDrained, this::onLateInternal);
+        this.decoder = new JsonLineDecoder((int) maxMessageBytes, new JsonLineDecoder.Listener() {
             @Override
-            public void line(String line, List<Fd> fds) {
-                line(line.getBytes(java.nio.charset.StandardCharsets.UTF_8), fds);
-            }
-
-            @Override
-            public void line(byte[] utf8, List<Fd> fds) {
-                onLine(utf8, utf8.length, fds);
-            }
-
-            @Override
-            public void line(byte[] buf, int len, List<Fd> fds) {
+            public void line(byte[] buf, int len, JsonLineDecoder.HandleFds fds) {
                 onLine(buf, len, fds);
             }
 
             @Override
             public void error(MessageFormatException error) {
-                LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + error.getMessage());
+                // A receiver cannot tell the sender: say here what was lost and which setting decides it.
+                LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": " + error.getMessage()
+                        + (error.kind() == MessageFormatException.Kind.LINE_TOO_LONG
+                                ? " (this channel's maxMessageBytes; the sender's limit should not exceed it)" : ""));
+                if (error.handleMessage()) nackDropped();
             }
         });
     }
 
-    /** Opens a channel on a connected AF_UNIX stream socket, which it owns from now on. */
+    /** Opens a channel with the default message size limit; see {@link #open(Fd, String, long)}. */
     public static IpcChannel open(Fd fd, String peer) throws PosixException {
+        return open(fd, peer, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    /**
+     * Opens a channel on a connected AF_UNIX stream socket, which it owns from now on, sending and accepting
+     * messages of up to {@code maxMessageBytes} bytes of JSON (see {@link Channel#maxMessageBytes()}).
+     */
+    public static IpcChannel open(Fd fd, String peer, long maxMessageBytes) throws PosixException {
+        if (maxMessageBytes < 1 || maxMessageBytes > MAX_MESSAGE_BYTES_LIMIT) {
+            throw new IllegalArgumentException("maxMessageBytes out of range: " + maxMessageBytes);
+        }
         Fds.setNonBlocking(fd.value());
-        IpcChannel c = new IpcChannel(fd, peer);
+        IpcChannel c = new IpcChannel(fd, peer, maxMessageBytes);
         OPEN.add(c);
         c.loop.execute(c::armRead);
         return c;
@@ -329,7 +340,7 @@ public final class IpcChannel implements Channel {
             }
             switch (r) {
                 case FdPassing.Received.Data d -> {
-                    decoder.feed(buf.asSlice(0, d.bytes()), d.fds());
+                    decoder.feed(buf.asSlice(0, d.bytes()), d.fds(), d.fdsTruncated());
                     if (inbox.pendingBytes() > INBOX_HIGH) {
                         pauseRead();
                         return;
@@ -365,26 +376,40 @@ public final class IpcChannel implements Channel {
         }
     }
 
-    private void onLine(byte[] line, int len, List<Fd> fds) {
-        if (fds.isEmpty() && !mayBeInternal(line, len)) {
-            // Parsed on the delivery thread, so that the loop thread goes back to reading.
-            inbox.addRaw(line, len);
-            return;
+    private void onLine(byte[] line, int len, JsonLineDecoder.HandleFds fds) {
+        if (!mayBeInternal(line, len)) {
+            // Parsed on the delivery thread, so that the loop thread goes back to reading. A long line was not
+            // searched: the inbox tells once it has parsed it whether it is internal after all, unless an fd
+            // is waiting that it may need (then it is a handle message, or one sent with it: parse it now).
+            boolean unscanned = len > SCAN_LIMIT;
+            if (!unscanned || !fds.pending()) {
+                inbox.addRaw(line, len, unscanned);
+                return;
+            }
         }
-        JsonNode m;
         try {
-            m = JsonCodec.shared().parse(line, len);
-        } catch (MessageFormatException e) {
-            fds.forEach(Fd::close);
-            LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + e.getMessage());
-            return;
+            JsonNode m;
+            try {
+                m = JsonCodec.shared().parse(line, len);
+            } catch (MessageFormatException e) {
+                // A handle message that cannot be read still came with an fd: close it, or the next one gets it.
+                boolean handle = JsonLineDecoder.looksLikeHandle(line, len);
+                Fd lost = handle ? fds.take() : null;
+                if (lost != null) lost.close();
+                LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + e.getMessage()
+                        + (lost != null ? " (closed the fd that came with it)" : ""));
+                if (handle) nackDropped();
+                return;
+            }
+            if (isInternal(m)) {
+                onInternal(m, fds);
+                return;
+            }
+            inbox.add(new ReceivedMessage(m, JsonCodec.shared(), null, null), len);
+        } catch (RuntimeException | StackOverflowError e) {
+            // Nothing a peer sends may break the loop or the channel (DESIGN §6b): report, drop, read on.
+            LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": failed to handle a message", e);
         }
-        if (isInternal(m)) {
-            onInternal(m, fds);
-            return;
-        }
-        fds.forEach(Fd::close); // an fd can only belong to a NODE_HANDLE
-        inbox.add(new ReceivedMessage(m, JsonCodec.shared(), null, null), len);
     }
 
     private static final int SCAN_LIMIT = 64 * 1024;
@@ -393,11 +418,13 @@ public final class IpcChannel implements Channel {
     private static final byte[] CMD_PREFIX = "{\"cmd\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /**
-     * False when a line without fds cannot be one of Node's internal messages, which are all objects with a
-     * {@code "cmd"} member (a {@code \\u} escape could spell it too). Up to {@link #SCAN_LIMIT} bytes the whole
-     * line is searched; a longer line counts as internal only when it starts with <code>{"cmd":</code>, as
-     * every internal message Node and forkd write does (cmd is always their first member), so that a big user
-     * message is not searched on the loop thread before it is parsed on the delivery thread.
+     * False when a line cannot be one of Node's internal messages, which are all objects with a {@code "cmd"}
+     * member (a {@code \\u} escape could spell it too). Up to {@link #SCAN_LIMIT} bytes the whole line is
+     * searched. A longer one is not, because the search would cost the loop thread about a third of what
+     * parsing it on the delivery thread costs (0.22 vs 0.69 ms for a 1 MiB string here; dropping it was part
+     * of what made 1 MiB messages faster than Node's, see BENCHMARKS.md): it counts as possibly internal here
+     * when it starts with <code>{"cmd":</code>, as every internal message Node and forkd write does, and any
+     * other is decided by the inbox once it has parsed it ({@link #onLateInternal}).
      */
     static boolean mayBeInternal(byte[] line, int len) {
         if (len > SCAN_LIMIT) {
@@ -429,12 +456,12 @@ public final class IpcChannel implements Channel {
         return cmd != null && cmd.isString() && cmd.stringValue().length() > 5 && cmd.stringValue().startsWith("NODE_");
     }
 
-    private void onInternal(JsonNode m, List<Fd> fds) {
+    private void onInternal(JsonNode m, JsonLineDecoder.HandleFds fds) {
         String cmd = m.get("cmd").stringValue();
         switch (cmd) {
             case "NODE_HANDLE_ACK" -> onAck(false);
             case "NODE_HANDLE_NACK" -> onAck(true);
-            case "NODE_HANDLE" -> onHandle(m, fds);
+            case "NODE_HANDLE" -> onHandle(m, fds.take());
             case "NODE_SOCKET_GET_COUNT" -> {
                 String key = m.path("key").asString("");
                 ObjectNode reply = JsonNodeFactory.instance.objectNode().put("cmd", "NODE_SOCKET_COUNT").put("key", key)
@@ -442,22 +469,66 @@ public final class IpcChannel implements Channel {
                 sendControl(reply);
             }
             case "NODE_SOCKET_NOTIFY_CLOSE" -> awaitSocketsClosed(m.path("key").asString(""));
-            default -> {
-                fds.forEach(Fd::close);
-                for (var l : internalListeners) l.accept(m, Optional.empty());
-            }
+            default -> deliverInternal(m, Optional.empty());
         }
-        if (!cmd.equals("NODE_HANDLE")) fds.forEach(Fd::close);
     }
 
-    private void onHandle(JsonNode m, List<Fd> fds) {
-        if (fds.isEmpty()) {
+    /**
+     * An internal message the inbox found when it parsed a long line that does not start with its {@code cmd}
+     * (Node's rule holds whatever the size and the order of members: such a message is never delivered). Any
+     * thread; handled on the loop like the others, but after any internal message that came behind it
+     * (Node's and forkd's own internal messages always start with {@code cmd}, so only hand-made ones can
+     * come this way). No fd was waiting for it when its line was read, so a NODE_HANDLE is answered NACK.
+     */
+    private void onLateInternal(JsonNode m) {
+        loop.execute(() -> {
+            try {
+                onInternal(m, NO_FDS);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": failed to handle a message", e);
+            }
+        });
+    }
+
+    private static final JsonLineDecoder.HandleFds NO_FDS = new JsonLineDecoder.HandleFds() {
+        @Override
+        public Fd take() {
+            return null;
+        }
+
+        @Override
+        public boolean pending() {
+            return false;
+        }
+    };
+
+    /** Hands an internal message to forkd's own protocols; one that throws breaks neither the others nor the loop. */
+    private void deliverInternal(JsonNode m, Optional<Handle> handle) {
+        for (var l : internalListeners) {
+            try {
+                l.accept(m, handle);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": internal message listener failed", e);
+            }
+        }
+    }
+
+    /**
+     * A handle message was dropped (malformed, or longer than the limit): its sender queues everything after
+     * it until an answer comes (Node's rule), so answer NACK, as for a handle that came without its fd. A Node
+     * sender then retries a socket a few times and gives up on it; other handles it just forgets.
+     */
+    private void nackDropped() {
+        sendControl(JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE_NACK"));
+    }
+
+    /** A NODE_HANDLE message and the fd that belongs to it (null: none arrived). */
+    private void onHandle(JsonNode m, Fd received) {
+        if (received == null) {
             // No fd arrived (MSG_CTRUNC, or a peer that forgot it): Node answers NACK and the sender retries.
             sendControl(JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE_NACK"));
             return;
         }
-        for (int i = 1; i < fds.size(); i++) fds.get(i).close();
-        Fd received = fds.getFirst();
         sendControl(JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE_ACK")); // before any user code
         String type = m.path("type").asString("");
         JsonNode msg = m.has("msg") ? m.get("msg") : JsonNodeFactory.instance.nullNode();
@@ -486,7 +557,7 @@ public final class IpcChannel implements Channel {
             socketsByKey.computeIfAbsent(m.get("key").asString(), k -> new CopyOnWriteArrayList<>()).add(s);
         }
         if (isInternal(msg)) {
-            for (var l : internalListeners) l.accept(msg, Optional.ofNullable(handle));
+            deliverInternal(msg, Optional.ofNullable(handle));
         } else {
             inbox.add(new ReceivedMessage(msg, JsonCodec.shared(), handle, error), 64);
         }
@@ -526,6 +597,7 @@ public final class IpcChannel implements Channel {
         try {
             sink.reset();
             if (PlainJson.encodeLine(message, JsonCodec.PLAIN_MAX_STRING, sink)) {
+                if (sink.len > maxLine) return tooLarge(sink.len);
                 return sink.len <= BATCH_MESSAGE ? enqueue(null, sink.buf, sink.len)
                         : enqueue(new Outgoing(Arrays.copyOf(sink.buf, sink.len), null, false, null), null, 0);
             }
@@ -534,12 +606,24 @@ public final class IpcChannel implements Channel {
             if (sink.buf.length > BATCH_BYTES) SINKS.remove(); // do not keep a big message's buffer
         }
         byte[] line = JsonCodec.shared().encodeWithMapper(message); // PlainJson has just said no
+        if (line.length > maxLine) return tooLarge(line.length);
         return line.length <= BATCH_MESSAGE ? enqueue(null, line, line.length)
                 : enqueue(new Outgoing(line, null, false, null), null, 0);
     }
 
+    /** The future of a send whose encoded line (with its {@code \n}) is {@code lineLength} bytes: too many. */
+    private CompletableFuture<Void> tooLarge(long lineLength) {
+        return CompletableFuture.failedFuture(new MessageTooLargeException(lineLength - 1, maxMessageBytes));
+    }
+
+    @Override
+    public long maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
     /** Sends one already encoded message: a JSON text and its {@code \n}, as {@link JsonCodec#encode} makes it. */
     CompletableFuture<Void> sendLine(byte[] line) {
+        if (line.length > maxLine) return tooLarge(line.length);
         return enqueue(new Outgoing(line, null, false, null), null, 0);
     }
 
@@ -565,23 +649,28 @@ public final class IpcChannel implements Channel {
         if (!handle.isOpen()) throw new IllegalArgumentException("the handle is closed: " + handle);
         ObjectNode envelope = JsonNodeFactory.instance.objectNode().put("cmd", "NODE_HANDLE").put("type", type);
         envelope.set("msg", message);
+        byte[] line;
         Fd dup;
         try {
             int handleFd = HandleAdoption.fdOf(handle);
             if (handle instanceof DatagramChannel) {
                 envelope.put("dgramType", SocketInfo.family(handleFd) == Sockets.AF_INET6 ? "udp6" : "udp4");
             }
+            line = JsonCodec.shared().encode(envelope);
+            if (line.length > maxLine) return tooLarge(line.length);
             // Our own duplicate travels, so that closing the user's channel early cannot send a recycled fd.
             dup = Fds.dupAtLeast(handleFd, 3);
         } catch (PosixException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return enqueue(new Outgoing(JsonCodec.shared().encode(envelope), dup, false, closeOnAck ? handle : null), null, 0);
+        return enqueue(new Outgoing(line, dup, false, closeOnAck ? handle : null), null, 0);
     }
 
     /** Sends one of forkd's internal messages (cmd NODE_...), in order with user messages. */
     public CompletableFuture<Void> sendInternal(JsonNode message) {
-        return enqueue(new Outgoing(JsonCodec.shared().encode(message), null, false, null), null, 0);
+        byte[] line = JsonCodec.shared().encode(message);
+        if (line.length > maxLine) return tooLarge(line.length);
+        return enqueue(new Outgoing(line, null, false, null), null, 0);
     }
 
     /**
@@ -903,6 +992,7 @@ public final class IpcChannel implements Channel {
         for (Outgoing o : dropped) {
             if (o.fd != null) o.fd.close();
         }
+        decoder.close(); // fds that arrived for handle messages that never came
         Dispatch.EVENTS.execute(() -> {
             completeNow(dropped, new ChannelClosedException(
                     "the IPC channel to " + peer + " closed before the message was written"));

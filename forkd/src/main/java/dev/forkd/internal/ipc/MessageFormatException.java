@@ -3,8 +3,8 @@ package dev.forkd.internal.ipc;
 import java.io.IOException;
 
 /**
- * A line received on the IPC channel that is not a message. The channel reports it and carries on with the
- * next line: Node crashes on such input, forkd must not (DESIGN.md §5).
+ * A line received on the IPC channel that is not a message, or passed fds that belong to none. The channel
+ * reports it and carries on with the next line: Node crashes on such input, forkd must not (DESIGN.md §5).
  */
 public final class MessageFormatException extends IOException {
     /** What was wrong with the line. */
@@ -16,22 +16,38 @@ public final class MessageFormatException extends IOException {
         /** A line longer than the decoder's bound; it was skipped up to its {@code \n}. */
         LINE_TOO_LONG,
         /** The channel ended in the middle of a line. */
-        TRUNCATED
+        TRUNCATED,
+        /** Passed fds that no handle message took (see {@link JsonLineDecoder}); they were closed. */
+        STRAY_FDS
     }
 
     private static final int EXCERPT = 80;
 
     private final Kind kind;
     private final int closedFds;
+    private final boolean handleMessage;
 
     MessageFormatException(Kind kind, String message, int closedFds, Throwable cause) {
+        this(kind, message, closedFds, cause, false);
+    }
+
+    MessageFormatException(Kind kind, String message, int closedFds, Throwable cause, boolean handleMessage) {
         super(message + (closedFds > 0 ? " (closed " + closedFds + " fd(s) that came with it)" : ""), cause);
         this.kind = kind;
         this.closedFds = closedFds;
+        this.handleMessage = handleMessage;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * True when the dropped line {@link JsonLineDecoder#looksLikeHandle looked like a handle message}: its
+     * sender waits for an answer (NACK) before it sends anything else.
+     */
+    public boolean handleMessage() {
+        return handleMessage;
     }
 
     /** How many passed fds arrived with the rejected line and were closed because nobody can use them. */

@@ -12,6 +12,10 @@ import java.util.concurrent.CompletableFuture;
 public final class ParentChannel {
     public static final String FD_VARIABLE = "NODE_CHANNEL_FD";
     public static final String MODE_VARIABLE = "NODE_CHANNEL_SERIALIZATION_MODE";
+    /** The channel's message size limit, set by a forkd parent whose end has one other than the default. */
+    public static final String LIMIT_VARIABLE = "FORKD_IPC_MAX_MESSAGE_BYTES";
+    /** This JVM's own choice of that limit, which wins over the variable. */
+    public static final String LIMIT_PROPERTY = "forkd.ipc.maxMessageBytes";
 
     private static Optional<Channel> channel;
 
@@ -35,8 +39,28 @@ public final class ParentChannel {
         } catch (NumberFormatException e) {
             throw new IllegalStateException(FD_VARIABLE + " is not an fd number: " + fdText);
         }
-        channel = Optional.of(EarlyChannel.open(fd));
+        channel = Optional.of(EarlyChannel.open(fd, maxMessageBytes()));
         return channel;
+    }
+
+    /** The limit on one message: {@value #LIMIT_PROPERTY}, else {@value #LIMIT_VARIABLE}, else the default. */
+    static long maxMessageBytes() {
+        String property = System.getProperty(LIMIT_PROPERTY);
+        if (property != null) return parseLimit(property, "the system property " + LIMIT_PROPERTY);
+        String variable = System.getenv(LIMIT_VARIABLE);
+        if (variable != null) return parseLimit(variable, LIMIT_VARIABLE);
+        return Channel.DEFAULT_MAX_MESSAGE_BYTES;
+    }
+
+    private static long parseLimit(String text, String source) {
+        try {
+            long n = Long.parseLong(text.trim());
+            if (n >= 1 && n <= Channel.MAX_MESSAGE_BYTES_LIMIT) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalStateException(source + " must be a number of bytes from 1 to "
+                + Channel.MAX_MESSAGE_BYTES_LIMIT + ": " + text);
     }
 
     /**

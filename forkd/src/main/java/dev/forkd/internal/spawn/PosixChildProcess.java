@@ -147,7 +147,7 @@ public final class PosixChildProcess implements ChildProcess {
                 streams[i] = new Stream(pis, out, i);
             }
             case Slot.Ipc ipc -> {
-                channel = IpcChannel.open(end, "child " + childPid);
+                channel = IpcChannel.open(end, "child " + childPid, ipc.maxMessageBytes());
                 closeables.add(channel::disconnect);
                 outputs.add(channel.closedFuture());
             }

@@ -20,6 +20,6 @@ public sealed interface Slot {
     /** A file the parent opens with these open(2) flags. */
     record OpenFile(String path, int flags) implements Slot {}
 
-    /** The IPC channel. */
-    record Ipc() implements Slot {}
+    /** The IPC channel, with its limit on one message (bytes of JSON). */
+    record Ipc(long maxMessageBytes) implements Slot {}
 }

@@ -2,6 +2,7 @@ package dev.forkd.internal.spawn;
 
 import dev.forkd.Command;
 import dev.forkd.internal.ipc.ParentChannel;
+import dev.forkd.ipc.Channel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,19 +48,28 @@ public record SpawnRequest(String program, String path, List<String> argv, List<
         List<Slot> slots = StdioPlan.plan(command.stdio(), mode, hasInput);
         List<String> env = null;
         for (int i = 0; i < slots.size(); i++) {
-            if (slots.get(i) instanceof Slot.Ipc) {
-                // What Node's child runtime (and Channel.parent()) looks for.
+            if (slots.get(i) instanceof Slot.Ipc(long maxMessageBytes)) {
+                // What Node's child runtime (and Channel.parent()) looks for, and a limit that is not the default
+                // (the same on both ends, since a receiver that skips a message cannot tell the sender).
+                String limit = maxMessageBytes == Channel.DEFAULT_MAX_MESSAGE_BYTES ? null
+                        : ParentChannel.LIMIT_VARIABLE + "=" + maxMessageBytes;
                 if (envMap == Parent.MAP) {
                     // Every fork: the parent's encoded environment plus two (it never holds them: see Command).
-                    List<String> withChannel = new ArrayList<>(Parent.STRINGS.size() + 2);
+                    List<String> withChannel = new ArrayList<>(Parent.STRINGS.size() + 3);
                     withChannel.addAll(Parent.STRINGS);
                     withChannel.add(ParentChannel.FD_VARIABLE + "=" + i);
                     withChannel.add(ParentChannel.MODE_VARIABLE + "=json");
+                    if (limit != null) withChannel.add(limit);
                     env = List.copyOf(withChannel);
                 } else {
                     envMap = new LinkedHashMap<>(envMap);
                     envMap.put(ParentChannel.FD_VARIABLE, Integer.toString(i));
                     envMap.put(ParentChannel.MODE_VARIABLE, "json");
+                    if (limit != null) {
+                        envMap.put(ParentChannel.LIMIT_VARIABLE, Long.toString(maxMessageBytes));
+                    } else {
+                        envMap.remove(ParentChannel.LIMIT_VARIABLE); // the child's end must not differ from ours
+                    }
                 }
             }
         }

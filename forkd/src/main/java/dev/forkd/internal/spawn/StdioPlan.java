@@ -47,7 +47,7 @@ public final class StdioPlan {
                         throw new IllegalArgumentException("Stdio.ipc() cannot be used with the sync variants");
                     }
                     if (++ipc > 1) throw new IllegalArgumentException("at most one Stdio.ipc() per child");
-                    yield new Slot.Ipc();
+                    yield new Slot.Ipc(i.maxMessageBytes());
                 }
             };
             slots.add(slot);

@@ -89,19 +89,8 @@ class FdPassingTest {
             FdPassing.send(pair[0].value(), after, 0, after.length, -1);
 
             List<String> lines = new ArrayList<>();
-            List<List<Fd>> fds = new ArrayList<>();
-            JsonLineDecoder d = new JsonLineDecoder(new JsonLineDecoder.Listener() {
-                @Override
-                public void line(String line, List<Fd> lineFds) {
-                    lines.add(line);
-                    fds.add(lineFds);
-                }
-
-                @Override
-                public void error(MessageFormatException error) {
-                    throw new AssertionError(error);
-                }
-            });
+            List<Fd> fds = new ArrayList<>();
+            JsonLineDecoder d = new JsonLineDecoder(handleTaker(lines, fds));
             MemorySegment buf = arena.allocate(64 * 1024);
             FdPassing.Received.Data first = recvData(pair[1].value(), buf);
             // Linux reads up to and including the segment that carries fds, and stops there.
@@ -112,16 +101,62 @@ class FdPassingTest {
             d.feed(buf.asSlice(0, second.bytes()), second.fds());
 
             assertThat(lines).hasSize(3);
-            assertThat(fds.get(0)).isEmpty();
-            assertThat(fds.get(1)).hasSize(1);
-            assertThat(fds.get(2)).isEmpty();
-            fds.get(1).forEach(Fd::close);
+            assertThat(fds.get(0)).isNull();
+            assertThat(fds.get(1)).isNotNull();
+            assertThat(fds.get(2)).isNull();
+            fds.get(1).close();
         } finally {
             pipe[0].close();
             pipe[1].close();
             pair[0].close();
             pair[1].close();
         }
+    }
+
+    @Test
+    void aHandleMessageAndPlainOnesInOneSendmsgArriveTogetherAndTheFdGoesToTheHandle() throws Exception {
+        long before = OpenFds.count();
+        Fd[] pair = Fds.socketPair();
+        Fd[] pipe = Fds.pipe();
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] glued = utf8("{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Server\",\"msg\":1}\n{\"plain\":2}\n{\"plain\":3}\n");
+            assertThat(FdPassing.send(pair[0].value(), glued, 0, glued.length, pipe[0].value())).isEqualTo(glued.length);
+            List<String> lines = new ArrayList<>();
+            List<Fd> fds = new ArrayList<>();
+            JsonLineDecoder d = new JsonLineDecoder(handleTaker(lines, fds));
+            MemorySegment buf = arena.allocate(64 * 1024);
+            FdPassing.Received.Data data = recvData(pair[1].value(), buf);
+            assertThat(data.bytes()).isEqualTo(glued.length);
+            assertThat(data.fds()).hasSize(1);
+            d.feed(buf.asSlice(0, data.bytes()), data.fds());
+            assertThat(lines).hasSize(3);
+            assertThat(fds.get(0)).isSameAs(data.fds().getFirst());
+            assertThat(fds.subList(1, 3)).containsOnlyNulls();
+            fds.get(0).close();
+        } finally {
+            pipe[0].close();
+            pipe[1].close();
+            pair[0].close();
+            pair[1].close();
+        }
+        assertThat(OpenFds.count()).isEqualTo(before);
+    }
+
+    /** A decoder listener that records each line and the fd its handle message took (null for the others). */
+    private static JsonLineDecoder.Listener handleTaker(List<String> lines, List<Fd> fds) {
+        return new JsonLineDecoder.Listener() {
+            @Override
+            public void line(byte[] b, int len, JsonLineDecoder.HandleFds handleFds) {
+                String line = new String(b, 0, len, StandardCharsets.UTF_8);
+                lines.add(line);
+                fds.add(line.contains("NODE_HANDLE") ? handleFds.take() : null);
+            }
+
+            @Override
+            public void error(MessageFormatException error) {
+                throw new AssertionError(error);
+            }
+        };
     }
 
     @Test

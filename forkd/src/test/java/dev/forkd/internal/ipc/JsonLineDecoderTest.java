@@ -23,15 +23,24 @@ class JsonLineDecoderTest {
             Map.of("nested", Map.of("s", "line1\nline2 üñï 😀")),
             List.of(1, "two", Map.of("three", 3)));
 
+    /** Records lines; a NODE_HANDLE line takes its fd, as the channel does, and the Collector keeps it. */
     private static final class Collector implements JsonLineDecoder.Listener {
         final List<String> lines = new ArrayList<>();
-        final List<List<Fd>> fds = new ArrayList<>();
+        /** Per line: the fd it took (handle messages only), or null. */
+        final List<Fd> fds = new ArrayList<>();
         final List<MessageFormatException> errors = new ArrayList<>();
 
         @Override
-        public void line(String line, List<Fd> lineFds) {
+        public void line(byte[] buf, int len, JsonLineDecoder.HandleFds handleFds) {
+            String line = new String(buf, 0, len, StandardCharsets.UTF_8);
             lines.add(line);
-            fds.add(lineFds);
+            boolean handle;
+            try {
+                handle = JsonLineDecoder.isHandleMessage(CODEC.parse(buf, len));
+            } catch (MessageFormatException e) {
+                handle = false;
+            }
+            fds.add(handle ? handleFds.take() : null);
         }
 
         @Override
@@ -116,7 +125,7 @@ class JsonLineDecoderTest {
         List<MessageFormatException> errors = new ArrayList<>();
         JsonLineDecoder d = new JsonLineDecoder(JsonLineDecoder.messages(CODEC, new JsonLineDecoder.MessageListener() {
             @Override
-            public void message(tools.jackson.databind.JsonNode message, List<Fd> fds) {
+            public void message(tools.jackson.databind.JsonNode message, Fd handleFd) {
                 messages.add(message.toString());
             }
 
@@ -144,7 +153,7 @@ class JsonLineDecoderTest {
         for (int i = 0; i < big.length; i += 7) d.feed(big, i, Math.min(7, big.length - i), List.of());
         assertThat(c.errors).singleElement().satisfies(e -> {
             assertThat(e.kind()).isEqualTo(MessageFormatException.Kind.LINE_TOO_LONG);
-            assertThat(e).hasMessageContaining("longer than 16 bytes");
+            assertThat(e).hasMessageContaining("longer than the limit of 16 bytes");
         });
         assertThat(d.buffered()).isZero();
         byte[] rest = "tail\"\n{\"ok\":1}\n".getBytes(StandardCharsets.UTF_8);
@@ -175,53 +184,220 @@ class JsonLineDecoderTest {
                 .containsExactly(MessageFormatException.Kind.TRUNCATED);
     }
 
+    private static final String HANDLE = "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Server\",\"msg\":%d}";
+
+    private static byte[] lines(String... lines) {
+        return (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Real fds to pass around: the read ends of pipes (the write ends are closed at once). */
+    private static List<Fd> pipeEnds(int n) throws Exception {
+        List<Fd> ends = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Fd[] pipe = Fds.pipe();
+            pipe[1].close();
+            ends.add(pipe[0]);
+        }
+        return ends;
+    }
+
+    private static void closeAll(List<Fd> fds) {
+        fds.forEach(Fd::close);
+    }
+
     @Test
-    void fdsGoToTheLastLineThatStartsInTheirChunk() throws Exception {
-        Fd[] pipe = Fds.pipe();
+    void anFdGoesToTheHandleMessageAndNotToAPlainMessageGluedInFrontOfIt() throws Exception {
+        List<Fd> fd = pipeEnds(1);
         try {
             Collector c = new Collector();
             JsonLineDecoder d = new JsonLineDecoder(c);
             // A plain message glued in front of the handle message, as the kernel may deliver them.
-            byte[] chunk = "{\"a\":1}\n{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Server\",\"msg\":1}\n"
-                    .getBytes(StandardCharsets.UTF_8);
-            d.feed(chunk, 0, chunk.length, List.of(pipe[0]));
-            assertThat(c.fds).containsExactly(List.of(), List.of(pipe[0]));
+            byte[] chunk = lines("{\"a\":1}", HANDLE.formatted(1));
+            d.feed(chunk, 0, chunk.length, fd);
+            assertThat(c.fds).containsExactly(null, fd.getFirst());
+            assertThat(c.errors).isEmpty();
         } finally {
-            pipe[0].close();
-            pipe[1].close();
+            closeAll(fd);
+        }
+    }
+
+    @Test
+    void anFdGoesToTheHandleMessageWhenPlainMessagesFollowItInTheSameSendmsg() throws Exception {
+        // The bug of issue 11 item 5: the fd went to the last line, and the handle message was dropped.
+        List<Fd> fd = pipeEnds(1);
+        try {
+            Collector c = new Collector();
+            JsonLineDecoder d = new JsonLineDecoder(c);
+            byte[] chunk = lines(HANDLE.formatted(1), "{\"plain\":2}", "{\"plain\":3}");
+            d.feed(chunk, 0, chunk.length, fd);
+            assertThat(c.lines).hasSize(3);
+            assertThat(c.fds).containsExactly(fd.getFirst(), null, null);
+            assertThat(fd.getFirst().isClosed()).isFalse();
+            assertThat(c.errors).isEmpty();
+            assertThat(d.queuedFds()).isZero();
+        } finally {
+            closeAll(fd);
+        }
+    }
+
+    @Test
+    void severalHandleMessagesInOneChunkTakeItsFdsInOrder() throws Exception {
+        List<Fd> fds = pipeEnds(3);
+        try {
+            Collector c = new Collector();
+            JsonLineDecoder d = new JsonLineDecoder(c);
+            byte[] chunk = lines("{\"p\":0}", HANDLE.formatted(1), "{\"p\":2}", HANDLE.formatted(3), HANDLE.formatted(4));
+            d.feed(chunk, 0, chunk.length, fds);
+            assertThat(c.fds).containsExactly(null, fds.get(0), null, fds.get(1), fds.get(2));
+            assertThat(c.errors).isEmpty();
+        } finally {
+            closeAll(fds);
         }
     }
 
     @Test
     void anFdArrivingWithTheFirstPartOfALineStaysWithItAcrossChunks() throws Exception {
-        Fd[] pipe = Fds.pipe();
+        List<Fd> fds = pipeEnds(2);
         try {
             Collector c = new Collector();
             JsonLineDecoder d = new JsonLineDecoder(c);
             byte[] before = "{\"ta".getBytes(StandardCharsets.UTF_8);
             // Second chunk: the end of a line begun earlier, then the start of the handle line, with the fd.
             byte[] first = "il\":0}\n{\"cmd\":\"NODE_HA".getBytes(StandardCharsets.UTF_8);
-            byte[] second = "NDLE\"}\n{\"after\":1}\n".getBytes(StandardCharsets.UTF_8);
+            // Third: the rest of it, and the start of the next handle message with its own fd.
+            byte[] second = "NDLE\"}\n{\"after\":1}\n{\"cmd\":\"NODE_HANDLE\",".getBytes(StandardCharsets.UTF_8);
+            byte[] third = "\"msg\":2}\n".getBytes(StandardCharsets.UTF_8);
             d.feed(before, 0, before.length, List.of());
-            d.feed(first, 0, first.length, List.of(pipe[0]));
-            d.feed(second, 0, second.length, List.of());
-            assertThat(c.lines).containsExactly("{\"tail\":0}", "{\"cmd\":\"NODE_HANDLE\"}", "{\"after\":1}");
-            assertThat(c.fds).containsExactly(List.of(), List.of(pipe[0]), List.of());
+            d.feed(first, 0, first.length, List.of(fds.get(0)));
+            d.feed(second, 0, second.length, List.of(fds.get(1)));
+            d.feed(third, 0, third.length, List.of());
+            assertThat(c.lines).containsExactly("{\"tail\":0}", "{\"cmd\":\"NODE_HANDLE\"}", "{\"after\":1}",
+                    "{\"cmd\":\"NODE_HANDLE\",\"msg\":2}");
+            assertThat(c.fds).containsExactly(null, fds.get(0), null, fds.get(1));
+            assertThat(c.errors).isEmpty();
         } finally {
-            pipe[0].close();
-            pipe[1].close();
+            closeAll(fds);
         }
     }
 
     @Test
-    void anFdOnARejectedLineIsClosed() throws Exception {
-        Fd[] pipe = Fds.pipe();
+    void aBigHandleMessageKeepsItsFdWhenTheNextHandleArrivesBeforeItEnds() throws Exception {
+        List<Fd> fds = pipeEnds(2);
+        try {
+            Collector c = new Collector();
+            JsonLineDecoder d = new JsonLineDecoder(c);
+            byte[] big = lines(HANDLE.formatted(1).replace("1}", "\"" + "x".repeat(200_000) + "\"}"));
+            d.feed(big, 0, 100_000, List.of(fds.get(0)));
+            // The rest of it and the next handle message, whose fd has come with this chunk.
+            byte[] rest = java.util.Arrays.copyOfRange(big, 100_000, big.length);
+            byte[] next = lines(HANDLE.formatted(2));
+            byte[] chunk = new byte[rest.length + next.length];
+            System.arraycopy(rest, 0, chunk, 0, rest.length);
+            System.arraycopy(next, 0, chunk, rest.length, next.length);
+            d.feed(chunk, 0, chunk.length, List.of(fds.get(1)));
+            assertThat(c.fds).containsExactly(fds.get(0), fds.get(1));
+            assertThat(c.errors).isEmpty();
+        } finally {
+            closeAll(fds);
+        }
+    }
+
+    @Test
+    void aHandleMessageLateInItsSendmsgKeepsItsFdWhenItArrivesWithTheNextSendmsgsFds() throws Exception {
+        // One sendmsg: a plain message longer than a read, then a handle message. The kernel hands the rest of
+        // it over glued in front of the next sendmsg, whose fd comes with that read (found by IpcFuzzTest).
+        List<Fd> fds = pipeEnds(2);
+        try {
+            Collector c = new Collector();
+            JsonLineDecoder d = new JsonLineDecoder(c);
+            byte[] first = lines("\"" + "p".repeat(5000) + "\"", HANDLE.formatted(1));
+            byte[] second = lines(HANDLE.formatted(2));
+            d.feed(first, 0, 3000, List.of(fds.get(0)));
+            byte[] chunk = java.util.Arrays.copyOf(java.util.Arrays.copyOfRange(first, 3000, first.length),
+                    first.length - 3000 + second.length);
+            System.arraycopy(second, 0, chunk, first.length - 3000, second.length);
+            d.feed(chunk, 0, chunk.length, List.of(fds.get(1)));
+            assertThat(c.fds).containsExactly(null, fds.get(0), fds.get(1));
+            assertThat(c.errors).isEmpty();
+        } finally {
+            closeAll(fds);
+        }
+    }
+
+    @Test
+    void anFdThatNoHandleMessageTakesIsClosedOnceTheNextChunkWithFdsHasBeenRead() throws Exception {
+        List<Fd> fds = pipeEnds(2);
+        try {
+            Collector c = new Collector();
+            JsonLineDecoder d = new JsonLineDecoder(c);
+            byte[] plain = lines("{\"plain\":1}"); // a peer that attached an fd to a plain message
+            d.feed(plain, 0, plain.length, List.of(fds.get(0)));
+            assertThat(fds.get(0).isClosed()).as("it may still belong to a handle message in this sendmsg").isFalse();
+            byte[] handle = lines(HANDLE.formatted(2));
+            d.feed(handle, 0, handle.length, List.of(fds.get(1)));
+            assertThat(c.fds).containsExactly(null, fds.get(1));
+            assertThat(fds.get(0).isClosed()).isTrue();
+            assertThat(c.errors).singleElement().satisfies(e -> {
+                assertThat(e.kind()).isEqualTo(MessageFormatException.Kind.STRAY_FDS);
+                assertThat(e.closedFds()).isEqualTo(1);
+            });
+        } finally {
+            closeAll(fds);
+        }
+    }
+
+    @Test
+    void aHandleMessageWhoseFdsWereLostGetsNoneNotAnOlderOne() throws Exception {
+        List<Fd> fds = pipeEnds(1);
+        try {
+            Collector c = new Collector();
+            JsonLineDecoder d = new JsonLineDecoder(c);
+            byte[] plain = lines("{\"plain\":1}");
+            d.feed(plain, 0, plain.length, fds);
+            byte[] handle = lines(HANDLE.formatted(2));
+            d.feed(handle, 0, handle.length, List.of(), true); // MSG_CTRUNC
+            assertThat(c.fds).containsExactly(null, null);
+            assertThat(fds.getFirst().isClosed()).isTrue();
+            assertThat(d.queuedFds()).isZero();
+        } finally {
+            closeAll(fds);
+        }
+    }
+
+    @Test
+    void aHandleMessageTooLongToKeepClosesItsFdAndTheNextHandleGetsItsOwn() throws Exception {
+        List<Fd> fds = pipeEnds(2);
+        try {
+            Collector c = new Collector();
+            JsonLineDecoder d = new JsonLineDecoder(64, c);
+            byte[] tooLong = lines(HANDLE.formatted(1).replace("1}", "\"" + "x".repeat(100) + "\"}"));
+            d.feed(tooLong, 0, 40, List.of(fds.get(0)));
+            byte[] rest = java.util.Arrays.copyOfRange(tooLong, 40, tooLong.length);
+            d.feed(rest, 0, rest.length, List.of());
+            byte[] next = lines(HANDLE.formatted(2));
+            d.feed(next, 0, next.length, List.of(fds.get(1)));
+            assertThat(fds.get(0).isClosed()).isTrue();
+            assertThat(c.fds).containsExactly(fds.get(1));
+            assertThat(c.errors).singleElement().satisfies(e -> {
+                assertThat(e.kind()).isEqualTo(MessageFormatException.Kind.LINE_TOO_LONG);
+                assertThat(e.closedFds()).isEqualTo(1);
+                assertThat(e).hasMessageContaining("limit of 64 bytes");
+            });
+        } finally {
+            closeAll(fds);
+        }
+    }
+
+    @Test
+    void aMalformedHandleMessageClosesItsFdAndAMalformedPlainLineTakesNone() throws Exception {
+        List<Fd> fds = pipeEnds(2);
         try {
             List<MessageFormatException> errors = new ArrayList<>();
+            List<Fd> taken = new ArrayList<>();
             JsonLineDecoder d = new JsonLineDecoder(JsonLineDecoder.messages(CODEC, new JsonLineDecoder.MessageListener() {
                 @Override
-                public void message(tools.jackson.databind.JsonNode message, List<Fd> fds) {
-                    throw new AssertionError("unexpected message " + message);
+                public void message(tools.jackson.databind.JsonNode message, Fd handleFd) {
+                    taken.add(handleFd);
                 }
 
                 @Override
@@ -229,16 +405,35 @@ class JsonLineDecoderTest {
                     errors.add(error);
                 }
             }));
-            byte[] chunk = "not json\n".getBytes(StandardCharsets.UTF_8);
-            d.feed(chunk, 0, chunk.length, List.of(pipe[0]));
-            assertThat(pipe[0].isClosed()).isTrue();
-            assertThat(errors).singleElement().satisfies(e -> {
-                assertThat(e.closedFds()).isEqualTo(1);
-                assertThat(e).hasMessageContaining("closed 1 fd(s)");
+            // One sendmsg, two handle messages, two fds; the first is broken.
+            byte[] chunk = lines("not json", "{\"cmd\":\"NODE_HANDLE\",\"type\":", HANDLE.formatted(2));
+            d.feed(chunk, 0, chunk.length, fds);
+            assertThat(fds.get(0).isClosed()).isTrue();
+            assertThat(taken).containsExactly(fds.get(1));
+            assertThat(errors).extracting(MessageFormatException::closedFds).containsExactly(0, 1);
+            assertThat(errors).extracting(MessageFormatException::handleMessage).containsExactly(false, true);
+            assertThat(errors.get(1)).hasMessageContaining("closed 1 fd(s)");
+        } finally {
+            closeAll(fds);
+        }
+    }
+
+    @Test
+    void theEndOfTheStreamClosesEveryFdStillWaiting() throws Exception {
+        List<Fd> fds = pipeEnds(2);
+        try {
+            Collector c = new Collector();
+            JsonLineDecoder d = new JsonLineDecoder(c);
+            byte[] chunk = lines("{\"plain\":1}");
+            d.feed(chunk, 0, chunk.length, fds);
+            d.end();
+            assertThat(fds).allMatch(Fd::isClosed);
+            assertThat(c.errors).singleElement().satisfies(e -> {
+                assertThat(e.kind()).isEqualTo(MessageFormatException.Kind.STRAY_FDS);
+                assertThat(e.closedFds()).isEqualTo(2);
             });
         } finally {
-            pipe[0].close();
-            pipe[1].close();
+            closeAll(fds);
         }
     }
 
@@ -262,12 +457,7 @@ class JsonLineDecoderTest {
         List<byte[]> lines = new ArrayList<>();
         JsonLineDecoder d = new JsonLineDecoder(new JsonLineDecoder.Listener() {
             @Override
-            public void line(String line, List<Fd> fds) {
-                throw new AssertionError("bytes expected");
-            }
-
-            @Override
-            public void line(byte[] buf, int len, List<Fd> fds) {
+            public void line(byte[] buf, int len, JsonLineDecoder.HandleFds fds) {
                 lines.add(java.util.Arrays.copyOf(buf, len));
             }
 
@@ -288,6 +478,31 @@ class JsonLineDecoderTest {
             d.feed(all, off, Math.min(chunk, all.length - off), List.of());
         }
         assertThat(lines).extracting(b -> new String(b, StandardCharsets.UTF_8)).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    void aMidSizedLineAfterABigOneArrivesIntact() {
+        // The buffer for the line after a big one starts as big as that one; a line of up to 64 KiB in it was
+        // copied out of a fresh empty buffer and arrived as zeros (found by IpcFuzzTest).
+        List<String> lines = new ArrayList<>();
+        JsonLineDecoder d = new JsonLineDecoder(new JsonLineDecoder.Listener() {
+            @Override
+            public void line(byte[] buf, int len, JsonLineDecoder.HandleFds fds) {
+                lines.add(new String(buf, 0, len, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void error(MessageFormatException error) {
+                throw new AssertionError(error);
+            }
+        });
+        List<String> sent = List.of("\"" + "a".repeat(100_000) + "\"", "\"" + "b".repeat(1000) + "\"",
+                "\"" + "c".repeat(60_000) + "\"", "{\"small\":1}");
+        for (String s : sent) {
+            byte[] line = (s + "\n").getBytes(StandardCharsets.UTF_8);
+            d.feed(line, 0, line.length, List.of());
+        }
+        assertThat(lines).containsExactlyElementsOf(sent);
     }
 
     @Test

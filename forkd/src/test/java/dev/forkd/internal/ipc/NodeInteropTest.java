@@ -37,7 +37,7 @@ import tools.jackson.databind.JsonNode;
 class NodeInteropTest {
     private static final JsonCodec CODEC = new JsonCodec();
 
-    private record Received(JsonNode message, List<Fd> fds) {}
+    private record Received(JsonNode message, Fd handleFd) {}
 
     private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private Fd parentEnd;
@@ -70,8 +70,8 @@ class NodeInteropTest {
         JsonLineDecoder decoder = new JsonLineDecoder(JsonLineDecoder.messages(CODEC,
                 new JsonLineDecoder.MessageListener() {
                     @Override
-                    public void message(JsonNode message, List<Fd> fds) {
-                        inbox.add(new Received(message, fds));
+                    public void message(JsonNode message, Fd handleFd) {
+                        inbox.add(new Received(message, handleFd));
                     }
 
                     @Override
@@ -169,6 +169,30 @@ class NodeInteropTest {
     }
 
     @Test
+    void nodeDeliversAHandleMessageAndAPlainOneGluedBehindItInOneSendmsg() throws Exception {
+        // What forkd's receiver must do as well (issue 11 item 5): the fd is the handle message's, and the plain
+        // message behind it is delivered too.
+        next(); // ready
+        try (ServerSocketChannel server = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            byte[] handle = CODEC.encode(Map.of("cmd", "NODE_HANDLE", "type", "net.Server",
+                    "msg", Map.of("type", "serve", "tag", "t2")));
+            byte[] plain = CODEC.encode(Map.of("type", "echo", "payload", "glued behind"));
+            byte[] glued = java.util.Arrays.copyOf(handle, handle.length + plain.length);
+            System.arraycopy(plain, 0, glued, handle.length, plain.length);
+            int off = 0;
+            while (off < glued.length) {
+                off += FdPassing.send(parentEnd.value(), glued, off, glued.length - off,
+                        off == 0 ? HandleAdoption.fdOf(server) : -1);
+            }
+        }
+        assertThat(next().message()).isEqualTo(CODEC.parse("{\"cmd\":\"NODE_HANDLE_ACK\"}"));
+        List<JsonNode> replies = List.of(next().message(), next().message());
+        assertThat(replies).anySatisfy(m -> assertThat(m.path("serving").asBoolean()).isTrue());
+        assertThat(replies).anySatisfy(m -> assertThat(m.path("echo").asString()).isEqualTo("glued behind"));
+    }
+
+    @Test
     void aServerNodeSendsArrivesWithItsFdAndIsAdoptedAfterWeAcknowledge() throws Exception {
         next(); // ready
         send(Map.of("type", "give-server"), -1);
@@ -177,7 +201,7 @@ class NodeInteropTest {
         JsonNode m = handle.message();
         assertThat(m.get("cmd").asString()).isEqualTo("NODE_HANDLE");
         assertThat(m.get("type").asString()).isEqualTo("net.Server");
-        assertThat(handle.fds()).as("the fd rides on the NODE_HANDLE line").hasSize(1);
+        assertThat(handle.handleFd()).as("the fd rides on the NODE_HANDLE line").isNotNull();
         int port = m.get("msg").get("port").asInt();
 
         // Node queues every later message until the ACK: closedMine can only arrive after it.
@@ -185,7 +209,7 @@ class NodeInteropTest {
         send(Map.of("cmd", "NODE_HANDLE_ACK"), -1);
         assertThat(next().message().get("closedMine").asInt()).isEqualTo(port);
 
-        try (ServerSocketChannel adopted = HandleAdoption.serverSocket(handle.fds().getFirst().value());
+        try (ServerSocketChannel adopted = HandleAdoption.serverSocket(handle.handleFd().value());
              SocketChannel client = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
              SocketChannel accepted = adopted.accept()) {
             accepted.write(ByteBuffer.wrap("java accepted this\n".getBytes(StandardCharsets.UTF_8)));
