@@ -37,10 +37,13 @@ public final class LibC {
     public static final int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_NONBLOCK = 0x800,
             SOCK_CLOEXEC = 0x80000;
     public static final int SIGCHLD = 17;
+    public static final int CLOCK_MONOTONIC = 1;
 
     /** Sizes of opaque or fixed structs, verified with sizeof() on glibc 2.36 x86_64. */
     public static final long SIZEOF_FILE_ACTIONS = 80, SIZEOF_SPAWNATTR = 336, SIZEOF_SIGSET = 128,
             SIZEOF_SIGINFO = 128, SIZEOF_EPOLL_EVENT = 12, SIZEOF_SIGACTION = 152;
+    /** struct timespec: tv_sec (long) @0, tv_nsec (long) @8. */
+    public static final long SIZEOF_TIMESPEC = 16, TV_SEC = 0, TV_NSEC = 8;
 
     public static int errno() {
         return Native.errno();
@@ -383,6 +386,22 @@ public final class LibC {
     public static int fcntl(int fd, int cmd, int arg) {
         try {
             return (int) Fcntl.H.invokeExact(Native.capture(), fd, cmd, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---- clocks (errno) ----
+
+    private static final class ClockGettime {
+        static final MethodHandle H = Native.withErrno("clock_gettime",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    /** clock_gettime(2) into a {@link #SIZEOF_TIMESPEC}-byte struct timespec. */
+    public static int clock_gettime(int clockId, MemorySegment timespec) {
+        try {
+            return (int) ClockGettime.H.invokeExact(Native.capture(), clockId, timespec);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -52,6 +52,47 @@ public final class Posix {
         }
     }
 
+    /**
+     * An AF_UNIX datagram socket, CLOEXEC, non-blocking if asked; unbound. {@code subject} names what it is
+     * for in the error message.
+     */
+    public static int datagramSocket(boolean nonBlocking, String subject) throws PosixException {
+        int type = Sockets.SOCK_DGRAM | Sockets.SOCK_CLOEXEC | (nonBlocking ? Sockets.SOCK_NONBLOCK : 0);
+        return check(Sockets.socket(Sockets.AF_UNIX, type, 0), "socket(AF_UNIX, SOCK_DGRAM)", subject);
+    }
+
+    /** bind(2) to an AF_UNIX address. */
+    public static void bind(int fd, UnixAddress address) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            check(Sockets.bind(fd, address.encode(arena), address.length()), "bind", address.toString());
+        }
+    }
+
+    /**
+     * Binds an AF_UNIX socket to an abstract name the kernel chooses (five hex digits, unique in this network
+     * namespace) and returns it.
+     */
+    public static UnixAddress autobind(int fd, String subject) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment addr = arena.allocate(Sockets.SIZEOF_SOCKADDR_UN, 8);
+            addr.set(ValueLayout.JAVA_SHORT, 0, (short) Sockets.AF_UNIX);
+            check(Sockets.bind(fd, addr, (int) Sockets.SUN_PATH), "bind (autobind)", subject);
+            MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, (int) Sockets.SIZEOF_SOCKADDR_UN);
+            check(Sockets.getsockname(fd, addr, len), "getsockname", subject);
+            return UnixAddress.decode(addr, len.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    /** CLOCK_MONOTONIC in microseconds (what systemd's MONOTONIC_USEC= means; System.nanoTime() need not be it). */
+    public static long monotonicMicros() throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ts = arena.allocate(LibC.SIZEOF_TIMESPEC, 8);
+            check(LibC.clock_gettime(LibC.CLOCK_MONOTONIC, ts), "clock_gettime(CLOCK_MONOTONIC)", null);
+            return ts.get(ValueLayout.JAVA_LONG, LibC.TV_SEC) * 1_000_000
+                    + ts.get(ValueLayout.JAVA_LONG, LibC.TV_NSEC) / 1_000;
+        }
+    }
+
     /** open(2) with O_CLOEXEC added; mode applies when O_CREAT is set. */
     public static int open(String path, int flags, int mode) throws PosixException {
         try (Arena arena = Arena.ofConfined()) {

@@ -10,8 +10,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Socket bindings for the IPC channel: {@code sendmsg}/{@code recvmsg} with SCM_RIGHTS, socket inspection
- * ({@code getsockname}, {@code getpeername}, {@code getsockopt}) and {@code shutdown}. Same rules as
+ * Socket bindings for the IPC channel and the notify socket: {@code socket}, {@code bind},
+ * {@code sendmsg}/{@code recvmsg} with SCM_RIGHTS and SCM_CREDENTIALS, socket inspection ({@code getsockname},
+ * {@code getpeername}, {@code getsockopt}) and {@code shutdown}. Same rules as
  * {@link LibC}: one lazy holder per function, errno captured by every call and read with {@link #errno()}.
  *
  * <p>Struct offsets are for LP64 Linux (x86_64 and aarch64 agree), measured with offsetof() on glibc 2.36.
@@ -22,10 +23,14 @@ public final class Sockets {
     // ---- constants ----
     public static final int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
     public static final int SOCK_STREAM = 1, SOCK_DGRAM = 2;
-    public static final int SOL_SOCKET = 1, SCM_RIGHTS = 1;
-    public static final int SO_TYPE = 3, SO_SNDBUF = 7, SO_ACCEPTCONN = 30, SO_DOMAIN = 39;
-    public static final int MSG_CTRUNC = 0x8, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000,
+    public static final int SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1, SCM_RIGHTS = 1, SCM_CREDENTIALS = 2;
+    public static final int SO_TYPE = 3, SO_SNDBUF = 7, SO_PASSCRED = 16, SO_ACCEPTCONN = 30, SO_DOMAIN = 39;
+    /** MSG_TRUNC: in recvmsg's flags, return a datagram's real length; in msg_flags, the datagram was cut. */
+    public static final int MSG_CTRUNC = 0x8, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000,
             MSG_CMSG_CLOEXEC = 0x40000000;
+    /** The most fds one SCM_RIGHTS message can carry (the kernel's SCM_MAX_FD). */
+    public static final int SCM_MAX_FD = 253;
     public static final int SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
 
     // ---- struct msghdr (56 bytes) ----
@@ -48,8 +53,11 @@ public final class Sockets {
     public static final long SIN_PORT = 2, SIN_ADDR = 4;
     /** sockaddr_in6: family @0, port big-endian @2, flowinfo @4, address 16 bytes @8, scope id @24. */
     public static final long SIN6_PORT = 2, SIN6_ADDR = 8, SIN6_SCOPE_ID = 24;
-    /** sockaddr_un: family @0, path (up to 108 bytes, NUL-terminated unless full) @2. */
-    public static final long SUN_PATH = 2;
+    /** sockaddr_un: family @0, path (up to 108 bytes, NUL-terminated unless full) @2; 110 bytes in all. */
+    public static final long SUN_PATH = 2, SIZEOF_SUN_PATH = 108, SIZEOF_SOCKADDR_UN = 110;
+
+    /** struct ucred (SCM_CREDENTIALS data, 12 bytes): pid @0, uid @4, gid @8, all 32-bit. */
+    public static final long SIZEOF_UCRED = 12, UCRED_PID = 0, UCRED_UID = 4, UCRED_GID = 8;
 
     /** {@code CMSG_ALIGN(len)}: rounds up to a multiple of sizeof(size_t). */
     public static long cmsgAlign(long len) {
@@ -76,6 +84,40 @@ public final class Sockets {
         return new IllegalStateException(t);
     }
 
+    // ---- creating and naming (errno) ----
+
+    private static final class Socket {
+        static final MethodHandle H = Native.withErrno("socket",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    /** socket(2): the new fd, or -1 with errno. Pass {@link #SOCK_CLOEXEC} in {@code type}, always. */
+    public static int socket(int domain, int type, int protocol) {
+        try {
+            return (int) Socket.H.invokeExact(Native.capture(), domain, type, protocol);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final class Bind {
+        static final MethodHandle H = Native.withErrno("bind",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    /**
+     * bind(2): 0, or -1 with errno. For AF_UNIX, {@code addrlen} decides what the name is: an abstract name
+     * has no terminating NUL and the kernel counts every byte up to {@code addrlen}; {@code addrlen} equal to
+     * the family field's size alone (2) asks the kernel to choose an abstract name ("autobind").
+     */
+    public static int bind(int fd, MemorySegment addr, int addrlen) {
+        try {
+            return (int) Bind.H.invokeExact(Native.capture(), fd, addr, addrlen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     // ---- messages (errno) ----
 
     private static final class SendMsg {
@@ -83,7 +125,7 @@ public final class Sockets {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     }
 
-    /** sendmsg(2): bytes sent, or -1 with errno. */
+    /** sendmsg(2): bytes sent, or -1 with errno. msg_name, when set, addresses an unconnected datagram. */
     public static long sendmsg(int fd, MemorySegment msghdr, int flags) {
         try {
             return (long) SendMsg.H.invokeExact(Native.capture(), fd, msghdr, flags);
@@ -97,7 +139,11 @@ public final class Sockets {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     }
 
-    /** recvmsg(2): bytes received (0 at end of stream), or -1 with errno. */
+    /**
+     * recvmsg(2): bytes received (0 at end of stream, or an empty datagram), or -1 with errno. With
+     * {@link #MSG_TRUNC} in {@code flags}, a datagram socket returns the datagram's full length even when the
+     * buffer held less.
+     */
     public static long recvmsg(int fd, MemorySegment msghdr, int flags) {
         try {
             return (long) RecvMsg.H.invokeExact(Native.capture(), fd, msghdr, flags);
