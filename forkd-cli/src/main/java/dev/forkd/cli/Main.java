@@ -160,6 +160,11 @@ public final class Main implements Callable<Integer> {
         Integer port;
         @Option(names = "--host", description = "the address to listen on in cluster mode (default: all)")
         String host;
+        @Option(names = "--wait-ready", description = {"an instance is up when it sends READY=1 to its NOTIFY_SOCKET",
+                "(sd_notify, systemd-notify, forkd's Notify.ready()); a reload waits for it"})
+        boolean waitReady;
+        @Option(names = "--ready-timeout", description = "how long a reload waits for a new instance's READY=1 (default 30s)")
+        String readyTimeout;
         @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "the program and its arguments, or an ecosystem file")
         List<String> command;
 
@@ -180,6 +185,8 @@ public final class Main implements Callable<Integer> {
             app.put("timestamps", timestamps);
             if (port != null) app.put("port", port);
             if (host != null) app.put("host", host);
+            app.put("waitReady", waitReady);
+            if (readyTimeout != null) app.put("readyTimeout", readyTimeout);
             return app;
         }
     }

@@ -162,4 +162,51 @@ class ClusterModeTest {
         assertThat(ok.get()).isGreaterThan(100);
         assertThat(failed.get()).as("failed requests of " + (ok.get() + failed.get()) + ": " + errors).isZero();
     }
+
+    /** Serves on fd 3 and says READY=1 on NOTIFY_SOCKET, unless the file named by NO_READY exists. */
+    private static final String NOTIFYING_SERVER = """
+            import os, socket, time
+            s = socket.socket(fileno=3)
+            time.sleep(0.3)
+            if not os.path.exists(os.environ["NO_READY"]):
+                n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                n.sendto(b"READY=1\\nSTATUS=serving", os.environ["NOTIFY_SOCKET"])
+            while True:
+                c, _ = s.accept()
+                c.recv(1024)
+                c.sendall(("served by %d\\n" % os.getpid()).encode())
+                c.close()
+            """;
+
+    @Test
+    void withWaitReadyAReloadWaitsForReadyAndAnInstanceThatNeverSaysSoAbortsIt() throws Exception {
+        Path server = Files.writeString(tmp.resolve("notifying.py"), NOTIFYING_SERVER);
+        Path noReady = tmp.resolve("no-ready");
+        int port = freePort();
+        Output o = cli.run("start", "--name", "ready", "-i", "2", "--port", Integer.toString(port), "--host", "127.0.0.1",
+                "--wait-ready", "--ready-timeout", "2s", "--env", "NO_READY=" + noReady, "--", "python3", server.toString());
+        assertThat(o.status().success()).as(o.stderrText()).isTrue();
+        for (int n = 0; n < 100; n++) {
+            var a = cli.app("ready").path("instances");
+            if (a.get(0).path("status").asString().equals("online") && a.get(1).path("status").asString().equals("online")) break;
+            Thread.sleep(100);
+        }
+        var instance = cli.app("ready").path("instances").get(0);
+        assertThat(instance.path("status").asString()).isEqualTo("online");
+        assertThat(instance.path("notifyStatus").asString()).isEqualTo("serving");
+        awaitServing(port, 2);
+
+        assertThat(cli.run("reload", "ready").status().success()).as("a reload of ready instances").isTrue();
+        List<Long> serving = cli.pids("ready");
+        Files.createFile(noReady); // new processes from here on never say READY=1
+        Output stuck = cli.run("reload", "ready");
+        assertThat(stuck.status().exitCode()).hasValue(1);
+        assertThat(stuck.stderrText()).isEqualTo("forkd: reload of ready stopped: instance 0: the new process did not"
+                + " send READY=1 within 2 s; the old one keeps serving\n");
+        assertThat(cli.pids("ready")).isEqualTo(serving);
+        assertThat(cli.app("ready").path("reloadError").asString()).endsWith(": instance 0: the new process did not"
+                + " send READY=1 within 2 s; the old one keeps serving");
+        assertThat(cli.run("describe", "ready").stdoutText()).contains("last reload stopped ");
+        for (int i = 0; i < 10; i++) assertThat(request(port)).startsWith("served by ");
+    }
 }

@@ -26,10 +26,14 @@ import java.util.regex.Pattern;
  * @param port         cluster mode: the TCP port the supervisor listens on and hands every instance as fd 3
  *                     with systemd's socket-activation variables; 0: fork mode (each instance on its own)
  * @param host         the address to listen on in cluster mode (default: every address)
+ * @param waitReady    an instance is up when it says so ({@code READY=1} on the {@code NOTIFY_SOCKET} forkd
+ *                     gives it, as under systemd's Type=notify), not as soon as it runs; a reload waits for it
+ * @param readyTimeout how long a new instance may take to say it is ready before a reload gives up on it
  */
 public record AppSpec(String name, List<String> command, String cwd, Map<String, String> env, int instances,
                       RestartMode restart, int maxRestarts, Duration window, Duration killTimeout, long maxMemory,
-                      long logMaxBytes, int logFiles, boolean timestamps, int port, String host) {
+                      long logMaxBytes, int logFiles, boolean timestamps, int port, String host,
+                      boolean waitReady, Duration readyTimeout) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     public static final int DEFAULT_MAX_RESTARTS = 10;
@@ -37,6 +41,7 @@ public record AppSpec(String name, List<String> command, String cwd, Map<String,
     public static final Duration DEFAULT_KILL_TIMEOUT = Duration.ofSeconds(5);
     public static final long DEFAULT_LOG_MAX_BYTES = 10L << 20;
     public static final int DEFAULT_LOG_FILES = 5;
+    public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(30);
 
     public AppSpec {
         Objects.requireNonNull(name, "name");
@@ -62,6 +67,8 @@ public record AppSpec(String name, List<String> command, String cwd, Map<String,
         if (logFiles < 1) throw new IllegalArgumentException("app " + name + ": keep at least 1 rotated log file");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("app " + name + ": port " + port + " is not 0-65535");
         host = host == null || host.isEmpty() ? "0.0.0.0" : host;
+        if (readyTimeout == null) readyTimeout = DEFAULT_READY_TIMEOUT;
+        requirePositive(readyTimeout, "ready timeout", name);
     }
 
     /** True in cluster mode: the instances share one listening port. */
@@ -77,6 +84,7 @@ public record AppSpec(String name, List<String> command, String cwd, Map<String,
     /** An app with every option at its default. */
     public static AppSpec of(String name, List<String> command, String cwd) {
         return new AppSpec(name, command, cwd, Map.of(), 1, RestartMode.ALWAYS, DEFAULT_MAX_RESTARTS, DEFAULT_WINDOW,
-                DEFAULT_KILL_TIMEOUT, 0, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_FILES, false, 0, "0.0.0.0");
+                DEFAULT_KILL_TIMEOUT, 0, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_FILES, false, 0, "0.0.0.0", false,
+                DEFAULT_READY_TIMEOUT);
     }
 }

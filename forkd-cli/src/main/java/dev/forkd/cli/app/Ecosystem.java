@@ -205,7 +205,9 @@ public final class Ecosystem {
                 or(app.logFiles(), Function.identity(), d.logFiles()),
                 or(app.timestamps(), Function.identity(), d.timestamps()),
                 or(app.port(), Function.identity(), d.port()),
-                or(app.host(), Function.identity(), d.host()));
+                or(app.host(), Function.identity(), d.host()),
+                or(app.waitReady(), Function.identity(), d.waitReady()),
+                or(app.readyTimeout(), Function.identity(), d.readyTimeout()));
     }
 
     private static <T, R> R or(T value, Function<T, R> get, R otherwise) {

@@ -13,7 +13,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The {@link AppSpec} of {@code forkd start}'s (or {@code forkd run}'s) options, as the client sends them:
  * {@code command}, and optionally {@code name}, {@code instances} ("max" or a number), {@code restart},
  * {@code maxRestarts}, {@code window}, {@code killTimeout}, {@code maxMemory}, {@code env} (KEY=VALUE list),
- * {@code cwd}, {@code logMaxSize}, {@code logFiles}, {@code timestamps}, {@code port}, {@code host}.
+ * {@code cwd}, {@code logMaxSize}, {@code logFiles}, {@code timestamps}, {@code port}, {@code host}, {@code waitReady},
+ * {@code readyTimeout}.
  */
 public final class SpecBuilder {
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -62,6 +63,8 @@ public final class SpecBuilder {
                 a.path("logFiles").asInt(AppSpec.DEFAULT_LOG_FILES),
                 a.path("timestamps").asBoolean(false),
                 a.path("port").asInt(0),
-                a.hasNonNull("host") ? a.get("host").asString() : null);
+                a.hasNonNull("host") ? a.get("host").asString() : null,
+                a.path("waitReady").asBoolean(false),
+                a.hasNonNull("readyTimeout") ? Units.duration(a.get("readyTimeout").asString()) : null);
     }
 }

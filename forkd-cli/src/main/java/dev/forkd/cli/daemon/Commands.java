@@ -169,8 +169,8 @@ final class Commands {
                     if (e.started() && supervisorAnswers(name)) {
                         JsonNode r = SupervisorClient.call(d.home.supervisorSocket(name), Map.of("op", op,
                                 "reason", "manual " + op));
-                        if (r.hasNonNull("reloadError")) {
-                            throw new CommandException("reload of " + name + " stopped: " + r.get("reloadError").asString());
+                        if (r.hasNonNull("reloadFailed")) {
+                            throw new CommandException("reload of " + name + " stopped: " + r.get("reloadFailed").asString());
                         }
                     } else {
                         d.registry.put(e.spec(), true);

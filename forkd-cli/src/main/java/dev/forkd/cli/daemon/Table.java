@@ -71,6 +71,8 @@ final class Table {
                 + " files" + (spec.path("timestamps").asBoolean(false) ? ", timestamped" : ""));
         if (app.hasNonNull("supervisor")) line(sb, "supervisor pid", app.get("supervisor").asString());
         if (app.hasNonNull("error")) line(sb, "error", app.get("error").asString());
+        if (app.hasNonNull("listen")) line(sb, "listens on", app.get("listen").asString());
+        if (app.hasNonNull("reloadError")) line(sb, "last reload stopped", app.get("reloadError").asString());
         for (JsonNode i : app.path("instances")) {
             sb.append('\n').append("instance ").append(i.path("id").asString()).append('\n');
             line(sb, "  status", i.path("status").asString());
@@ -79,6 +81,7 @@ final class Table {
             line(sb, "  restarts", i.path("restarts").asString("0"));
             if (i.hasNonNull("lastExit")) line(sb, "  last exit", i.get("lastExit").asString());
             if (i.hasNonNull("error")) line(sb, "  error", i.get("error").asString());
+            if (i.hasNonNull("notifyStatus")) line(sb, "  STATUS=", i.get("notifyStatus").asString());
             if (i.hasNonNull("memory") && i.hasNonNull("pid")) {
                 line(sb, "  cpu, memory", String.format(Locale.ROOT, "%.1f%%, %s", i.path("cpu").asDouble(0),
                         Units.formatSize(i.path("memory").asLong(0))));

@@ -36,7 +36,9 @@ public final class Foreground {
             err.println("forkd: " + spec.name() + ": " + e.getMessage());
             return 1;
         }
-        for (int i = 0; i < spec.instances(); i++) instances.add(new Instance(i, spec, null, listener, () -> { }));
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("forkd-run-"); // 0700
+        Readiness readiness = Supervisor.openReadiness(dir.resolve("notify"));
+        for (int i = 0; i < spec.instances(); i++) instances.add(new Instance(i, spec, null, listener, readiness, () -> { }));
         ChildProcesses.reapOrphans();
         // Our own handlers: the JVM's default for TERM and INT would exit with 143/130, not the app's status.
         onSignal("TERM", stopRequested::countDown);

@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -71,8 +73,12 @@ final class Instance {
     private final RotatingLog outLog;
     private final RotatingLog errLog;
 
-    Instance(int id, AppSpec spec, Path logDir, ServerSocketChannel listener, Runnable onChange) {
+    /** The app's NOTIFY_SOCKET, or null (forkd run without one). */
+    private final Readiness readiness;
+
+    Instance(int id, AppSpec spec, Path logDir, ServerSocketChannel listener, Readiness readiness, Runnable onChange) {
         this.id = id;
+        this.readiness = readiness;
         this.spec = spec;
         this.logDir = logDir;
         this.listener = listener;
@@ -125,9 +131,24 @@ final class Instance {
         startedAt = Instant.now();
         cpuTicks = 0;
         cpuNanos = System.nanoTime();
-        state = State.ONLINE;
         watch(p);
+        if (spec.waitReady() && readiness != null && p.exitStatus().isEmpty()) {
+            // Up when it says so; after the ready timeout it counts as up anyway, with a note (PM2 does the same).
+            readiness.readiness(p.pid()).orTimeout(spec.readyTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .whenComplete((v, e) -> becameReady(p, e));
+        } else {
+            state = State.ONLINE;
+        }
         onChange.run();
+    }
+
+    private synchronized void becameReady(ChildProcess p, Throwable timedOut) {
+        if (p != child || state != State.STARTING) return;
+        state = State.ONLINE;
+        if (timedOut != null) {
+            error = "no READY=1 within " + spec.readyTimeout().toSeconds() + " s of the start; counted as up";
+        }
+        notifyAll();
     }
 
     /**
@@ -145,6 +166,7 @@ final class Instance {
                 .env("FORKD_APP_NAME", spec.name()).env("FORKD_INSTANCE", Integer.toString(id))
                 .env("NODE_APP_INSTANCE", Integer.toString(id))
                 .killTree(true);
+        if (readiness != null) c = c.env("NOTIFY_SOCKET", readiness.address());
         Stdio out = outLog == null ? Stdio.inherit() : Stdio.pipe(); // forkd run: straight to ours
         if (listener != null) {
             c = c.stdio(Stdio.ignore(), out, out, Stdio.socket(listener))
@@ -195,28 +217,51 @@ final class Instance {
             replacing = fresh; // not the instance's yet: its exit now is a failed reload, not a crash
         }
         onChange.run();
+        String failed = awaitReady(fresh, ready);
+        if (failed != null) {
+            synchronized (this) {
+                replacing = null;
+            }
+            if (fresh.exitStatus().isEmpty()) terminate(fresh);
+            onChange.run();
+            return failed + "; the old one keeps serving";
+        }
+        synchronized (this) {
+            replacing = null;
+            child = fresh; // from here on the old process's exit is not this instance's
+            watch(fresh);
+            record("reload");
+            restarts++;
+            startedAt = Instant.now();
+            cpuTicks = 0;
+            cpuNanos = System.nanoTime();
+            state = State.ONLINE;
+        }
+        onChange.run();
+        terminate(old);
+        return null;
+    }
+
+    /**
+     * Waits until {@code p} is ready: with {@code --wait-ready}, until it says READY=1 on its NOTIFY_SOCKET
+     * (within the ready timeout); else until it has run for {@code delay}. Returns why not, or null.
+     */
+    private String awaitReady(ChildProcess p, Duration delay) throws InterruptedException {
+        if (spec.waitReady() && readiness != null) {
+            CompletableFuture<Void> said = readiness.readiness(p.pid());
+            try {
+                CompletableFuture.anyOf(said, p.onExit()).get(spec.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // decided below
+            }
+            if (said.isDone()) return null;
+            if (p.exitStatus().isPresent()) return "the new process exited before it was ready (" + p.exitStatus().get() + ")";
+            return "the new process did not send READY=1 within " + spec.readyTimeout().toSeconds() + " s";
+        }
         try {
-            fresh.waitFor(ready);
-            synchronized (this) {
-                replacing = null;
-            }
-            onChange.run();
-            return "the new process exited while getting ready (" + fresh.exitStatus().map(Object::toString).orElse("?")
-                    + "); the old one keeps serving";
+            p.waitFor(delay);
+            return "the new process exited while getting ready (" + p.exitStatus().map(Object::toString).orElse("?") + ")";
         } catch (TimeoutException stillRunning) {
-            synchronized (this) {
-                replacing = null;
-                child = fresh; // from here on the old process's exit is not this instance's
-                watch(fresh);
-                record("reload");
-                restarts++;
-                startedAt = Instant.now();
-                cpuTicks = 0;
-                cpuNanos = System.nanoTime();
-                state = State.ONLINE;
-            }
-            onChange.run();
-            terminate(old);
             return null;
         }
     }
@@ -240,6 +285,7 @@ final class Instance {
         if (p != child) return;
         lastExit = st != null ? st.toString() : "status lost: " + failure.getMessage();
         lastStatus = st;
+        if (readiness != null) readiness.forget(p.pid());
         notifyAll();
         if (state == State.STOPPING || state == State.STOPPED) {
             state = State.STOPPED;
@@ -384,6 +430,7 @@ final class Instance {
         m.put("memory", rss);
         m.put("lastExit", lastExit);
         m.put("error", error);
+        if (readiness != null && child != null) m.put("notifyStatus", readiness.status(child.pid()));
         m.put("restartReasons", new ArrayList<>(reasons));
         m.put("logDroppedBytes", droppedBytes.get());
         m.put("logDroppedLines", droppedLines.get());

@@ -44,6 +44,8 @@ public final class Supervisor {
     private final AppSpec spec;
     private final List<Instance> instances = new ArrayList<>();
     private String listenError;
+    /** Why the last reload stopped, with its time; null after one that went through. */
+    private volatile String reloadError;
     private final Instant startedAt = Instant.now();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -76,8 +78,9 @@ public final class Supervisor {
             } catch (IOException e) {
                 listenError = e.getMessage(); // reported by status: the daemon tells the user and cleans up
             }
+            Readiness readiness = openReadiness(home.apps().resolve(spec.name() + ".notify"));
             for (int i = 0; i < spec.instances(); i++) {
-                instances.add(new Instance(i, spec, home.logs(spec.name()), listener, this::writePids));
+                instances.add(new Instance(i, spec, home.logs(spec.name()), listener, readiness, this::writePids));
             }
             if (listenError == null) for (Instance i : instances) i.start();
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::stopAll)); // SIGTERM, SIGINT
@@ -117,8 +120,9 @@ public final class Supervisor {
                             i.awaitStarted(Duration.ofSeconds(10));
                         }
                     }
+                    reloadError = failures.isEmpty() ? null : Instant.now() + ": " + String.join("; ", failures);
                     Map<String, Object> s = status();
-                    if (!failures.isEmpty()) s.put("reloadError", String.join("; ", failures));
+                    if (!failures.isEmpty()) s.put("reloadFailed", String.join("; ", failures));
                     yield s;
                 }
                 case "stop" -> {
@@ -133,6 +137,16 @@ public final class Supervisor {
             if (reply != null) write(c, reply);
         } catch (IOException | InterruptedException | RuntimeException e) {
             // the client went away, or sent garbage: nothing to answer
+        }
+    }
+
+    /** The app's NOTIFY_SOCKET; null (instances get none) if it cannot be had, which --wait-ready reports. */
+    static Readiness openReadiness(Path path) {
+        try {
+            return Readiness.open(path);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("forkd: no NOTIFY_SOCKET for the instances (" + path + "): " + e.getMessage());
+            return null;
         }
     }
 
@@ -206,6 +220,7 @@ public final class Supervisor {
         m.put("mode", spec.clustered() ? "cluster" : "fork");
         if (spec.clustered()) m.put("listen", spec.host() + ":" + spec.port());
         if (listenError != null) m.put("error", listenError);
+        if (reloadError != null) m.put("reloadError", reloadError);
         // The spec without its environment, which holds the whole shell environment of whoever started it.
         Map<String, Object> shown = Wire.MAPPER.convertValue(spec, new tools.jackson.core.type.TypeReference<Map<String, Object>>() {});
         shown.remove("env");
