@@ -36,7 +36,12 @@ public final class OrphanReaper {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment si = arena.allocate(LibC.SIZEOF_SIGINFO, 8);
                 while (true) {
-                    reapOnce(si);
+                    Reaper.SPAWNING.writeLock().lock();
+                    try {
+                        reapOnce(si);
+                    } finally {
+                        Reaper.SPAWNING.writeLock().unlock();
+                    }
                     Thread.sleep(PERIOD_MILLIS);
                 }
             } catch (InterruptedException e) {

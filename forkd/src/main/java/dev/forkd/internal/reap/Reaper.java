@@ -23,6 +23,12 @@ public final class Reaper {
     private static volatile boolean initialised;
     /** The pids forkd will reap itself (spawned and not yet reaped): the orphan reaper leaves them alone. */
     static final java.util.Set<Integer> WATCHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Held (shared) from posix_spawn until the new pid is in {@link #WATCHED}, and (exclusive) by the orphan
+     * reaper's rounds: a child that exits at once is never taken for an orphan.
+     */
+    public static final java.util.concurrent.locks.ReentrantReadWriteLock SPAWNING =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     private Reaper() {}
 
@@ -52,6 +58,9 @@ public final class Reaper {
      * because nobody but forkd reaps the child.
      */
     public static PidHandle open(int pid) {
+        // Before anything else: from here on the orphan reaper (forkd run, PID 1) leaves this child to us, even
+        // if it exits before it is watched.
+        WATCHED.add(pid);
         int pidfd = LibC.pidfd_open(pid, 0);
         if (pidfd < 0) {
             LOG.log(System.Logger.Level.WARNING, Posix.failure("pidfd_open", "pid " + pid).getMessage()
@@ -67,7 +76,6 @@ public final class Reaper {
     public static void watch(PidHandle handle, Consumer<WaitStatus> callback) {
         int pid = handle.pid();
         int pidfd = handle.pidfd();
-        WATCHED.add(pid);
         Consumer<WaitStatus> onExit = st -> {
             WATCHED.remove(pid);
             callback.accept(st);

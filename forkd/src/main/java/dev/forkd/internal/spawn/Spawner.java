@@ -112,11 +112,17 @@ public final class Spawner {
                     MemorySegment pid = arena.allocate(ValueLayout.JAVA_INT);
                     MemorySegment envp = SpawnRequest.isParentEnvironment(req.env()) ? ParentEnvp.SEGMENT
                             : cStrings(arena, req.env());
-                    int rc = LibC.posix_spawn(pid, arena.allocateFrom(file, StandardCharsets.UTF_8), fa, attr,
-                            cStrings(arena, req.argv()), envp);
-                    if (rc != 0) throw failure("posix_spawn", rc, file, null);
-                    ok = true;
-                    return new Spawned(Reaper.open(pid.get(ValueLayout.JAVA_INT, 0)), parentEnds);
+                    MemorySegment path = arena.allocateFrom(file, StandardCharsets.UTF_8);
+                    MemorySegment argv = cStrings(arena, req.argv());
+                    Reaper.SPAWNING.readLock().lock();
+                    try {
+                        int rc = LibC.posix_spawn(pid, path, fa, attr, argv, envp);
+                        if (rc != 0) throw failure("posix_spawn", rc, file, null);
+                        ok = true;
+                        return new Spawned(Reaper.open(pid.get(ValueLayout.JAVA_INT, 0)), parentEnds);
+                    } finally {
+                        Reaper.SPAWNING.readLock().unlock();
+                    }
                 } finally {
                     LibC.posix_spawnattr_destroy(attr);
                 }
