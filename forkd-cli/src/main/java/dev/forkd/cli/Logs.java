@@ -80,21 +80,34 @@ final class Logs {
     private void poll(Followed f) throws IOException {
         if (!Files.exists(f.path)) return;
         Object key = key(f.path);
-        long size = Files.size(f.path);
-        if (!Objects.equals(key, f.key) || size < f.position) { // rotated: a new file under the old name
+        if (!Objects.equals(key, f.key)) {
+            // Rotated: the file we were reading is now name.1 (unless it rotated on past that); finish it first.
+            Path old = f.path.resolveSibling(f.path.getFileName() + ".1");
+            if (f.key != null && Objects.equals(key(old), f.key)) {
+                while (readFrom(old, f) > 0) { }
+            }
             f.key = key;
             f.position = 0;
+        } else if (Files.size(f.path) < f.position) { // truncated in place
+            f.position = 0;
         }
-        if (size <= f.position) return;
-        try (RandomAccessFile raf = new RandomAccessFile(f.path.toFile(), "r")) {
+        while (readFrom(f.path, f) > 0) { }
+    }
+
+    /** Prints the whole lines of {@code file} after {@code f.position} (at most 1 MiB); returns the bytes used. */
+    private int readFrom(Path file, Followed f) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long size = raf.length();
+            if (size <= f.position) return 0;
             raf.seek(f.position);
             byte[] b = new byte[(int) Math.min(size - f.position, 1 << 20)];
             raf.readFully(b);
             int end = b.length;
             while (end > 0 && b[end - 1] != '\n') end--; // whole lines only; the rest comes next time
-            if (end == 0) return;
+            if (end == 0) return 0;
             for (String l : new String(b, 0, end - 1, StandardCharsets.UTF_8).split("\n", -1)) out.println(f.prefix + l);
             f.position += end;
+            return end;
         }
     }
 

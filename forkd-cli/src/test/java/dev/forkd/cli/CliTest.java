@@ -264,4 +264,63 @@ class CliTest {
         assertThat(help.stdoutText()).startsWith("Usage: forkd stop ");
         assertThat(cli.run("--help").stdoutText()).contains("start").contains("run").contains("ls").contains("logs");
     }
+
+    @Test
+    void saveAndResurrectBringBackTheRunningApps() throws Exception {
+        cli.run("start", "--name", "keep", "--", "sleep", "1000");
+        cli.run("start", "--name", "gone", "--", "sleep", "1000");
+        cli.run("stop", "gone");
+        assertThat(cli.run("save").stdoutText()).startsWith("saved 1 app to ");
+        cli.run("kill");
+        Output r = cli.run("resurrect");
+        assertThat(r.status().success()).as(r.stderrText()).isTrue();
+        assertThat(r.stdoutText()).startsWith("resurrected keep\n");
+        assertThat(cli.pids("keep")).hasSize(1).allMatch(Cli::alive);
+        assertThat(cli.pids("gone")).isEmpty();
+    }
+
+    @Test
+    void anInstanceOverItsMemoryLimitIsRestartedWithTheReason() throws Exception {
+        // python3 holds 64 MiB; the limit is 32 MiB: the supervisor's sampler (every 2 s) restarts it.
+        cli.run("start", "--name", "hog", "--max-memory", "32m", "--", "python3", "-c",
+                "import time; b = bytearray(64 << 20); b[::4096] = b'x' * len(b[::4096]); time.sleep(1000)");
+        JsonNode reasons = null;
+        for (int n = 0; n < 150; n++) {
+            reasons = cli.app("hog").path("instances").get(0).path("restartReasons");
+            if (!reasons.isEmpty()) break;
+            Thread.sleep(100);
+        }
+        assertThat(reasons).isNotEmpty();
+        assertThat(reasons.get(0).path("reason").asString()).matches("memory: \\d+\\.?\\d* MiB over --max-memory 32\\.0 MiB");
+    }
+
+    @Test
+    void logsFollowKeepsPrintingAcrossRotationsAndTimestampsPrefixLines() throws Exception {
+        cli.run("start", "--name", "ticker", "--timestamps", "--log-max-size", "4k", "--log-files", "2", "--",
+                "sh", "-c", "i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.01; done");
+        List<String> argv = new ArrayList<>(dev.forkd.cli.daemon.Launch.javaCommand());
+        argv.addAll(List.of("logs", "ticker", "--lines", "0", "--follow"));
+        dev.forkd.ChildProcess follow = dev.forkd.ChildProcesses.spawn(dev.forkd.Command.of(argv.getFirst(),
+                argv.subList(1, argv.size()).toArray(String[]::new)).env("FORKD_HOME", cli.home.toString()));
+        try {
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(follow.stdout()));
+            List<Integer> seen = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // 4 KiB files of ~45-byte stamped lines rotate every ~90 lines: 400 lines cross several rotations.
+            while (seen.size() < 400 && System.nanoTime() < deadline) {
+                String line = in.readLine();
+                if (line == null) break;
+                assertThat(line).matches("ticker-0-out \\| \\d{4}-\\d\\d-\\d\\dT[0-9:.]+[+-Z0-9:]* tick-\\d+");
+                seen.add(Integer.parseInt(line.substring(line.lastIndexOf('-') + 1)));
+            }
+            assertThat(seen).hasSize(400);
+            for (int k = 1; k < seen.size(); k++) {
+                assertThat(seen.get(k)).as("line after tick-" + seen.get(k - 1)).isEqualTo(seen.get(k - 1) + 1);
+            }
+            assertThat(cli.home.resolve("logs/ticker/ticker-0-out.log.2")).exists();
+        } finally {
+            follow.kill(dev.forkd.Signal.SIGKILL);
+            follow.waitFor();
+        }
+    }
 }

@@ -209,4 +209,27 @@ class ClusterModeTest {
         assertThat(cli.run("describe", "ready").stdoutText()).contains("last reload stopped ");
         for (int i = 0; i < 10; i++) assertThat(request(port)).startsWith("served by ");
     }
+
+    @Test
+    void aNodeAppThatSendsReadyOverIpcIsUpWhenItSaysSoAsUnderPm2() throws Exception {
+        assumeTrue(ChildProcesses.spawnSync(Command.of("sh", "-c", "command -v node")).status().success(),
+                "node is not installed: skipped");
+        Path app = Files.writeString(tmp.resolve("ipc-ready.js"), """
+                const server = require('net').createServer(c => { c.once('data', () => c.end('served by ' + process.pid + '\\n')); });
+                server.listen({fd: 3}, () => setTimeout(() => process.send('ready'), 300));
+                process.on('SIGTERM', () => server.close(() => process.exit(0)));
+                """);
+        int port = freePort();
+        assertThat(cli.run("start", "--name", "pm2like", "-i", "2", "--port", Integer.toString(port), "--host",
+                "127.0.0.1", "--wait-ready", "--", "node", app.toString()).status().success()).isTrue();
+        for (int n = 0; n < 100 && !cli.app("pm2like").path("instances").get(1).path("status").asString().equals("online"); n++) {
+            Thread.sleep(100);
+        }
+        assertThat(cli.app("pm2like").path("instances").get(1).path("status").asString()).isEqualTo("online");
+        List<Long> before = cli.pids("pm2like");
+        Output reload = cli.run("reload", "pm2like");
+        assertThat(reload.status().success()).as(reload.stderrText()).isTrue();
+        assertThat(cli.pids("pm2like")).hasSize(2).doesNotContainAnyElementsOf(before);
+        awaitServing(port, 2);
+    }
 }

@@ -168,13 +168,22 @@ final class Instance {
                 .killTree(true);
         if (readiness != null) c = c.env("NOTIFY_SOCKET", readiness.address());
         Stdio out = outLog == null ? Stdio.inherit() : Stdio.pipe(); // forkd run: straight to ours
+        // With --wait-ready, also an IPC channel (NODE_CHANNEL_FD, after the listener): PM2's process.send('ready').
+        boolean ipc = spec.waitReady() && readiness != null;
+        List<Stdio> stdio = new ArrayList<>(List.of(Stdio.ignore(), out, out));
         if (listener != null) {
-            c = c.stdio(Stdio.ignore(), out, out, Stdio.socket(listener))
-                    .env("LISTEN_FDS", "1").env("LISTEN_FDNAMES", spec.name()).envRemove("LISTEN_PID");
-        } else {
-            c = c.stdio(Stdio.ignore(), out, out);
+            stdio.add(Stdio.socket(listener));
+            c = c.env("LISTEN_FDS", "1").env("LISTEN_FDNAMES", spec.name()).envRemove("LISTEN_PID");
         }
+        if (ipc) stdio.add(Stdio.ipc());
+        c = c.stdio(stdio.toArray(Stdio[]::new));
         ChildProcess p = ChildProcesses.spawn(c);
+        if (ipc) {
+            long pid = p.pid();
+            p.channel().ifPresent(ch -> ch.onMessage(m -> {
+                if (m.body().isString() && m.body().asString().equals("ready")) readiness.markReady(pid);
+            }));
+        }
         if (outLog != null) {
             String base = spec.name() + "-" + id;
             new LogPump(outLog, spec.timestamps(), droppedBytes, droppedLines, logWriteErrors).start(p.stdout(), base + "-out");
@@ -238,8 +247,26 @@ final class Instance {
             state = State.ONLINE;
         }
         onChange.run();
-        terminate(old);
+        // The old one drains while the next instance is replaced: the reload waits for all of them at its end.
+        draining.add(Thread.ofVirtual().name(spec.name() + "-" + id + "-drain").start(() -> {
+            try {
+                terminate(old);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
         return null;
+    }
+
+    /** Old processes of past reloads that are still draining. */
+    private final List<Thread> draining = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Waits until the processes this instance's reloads replaced have exited. */
+    void awaitDrained() throws InterruptedException {
+        for (Thread t : draining) {
+            t.join();
+            draining.remove(t);
+        }
     }
 
     /**

@@ -82,7 +82,15 @@ final class LogPump {
                     flush();
                     continue;
                 }
-                if (chunk == END) break;
+                boolean last = chunk == END;
+                if (last) {
+                    if (carry.size() == 0) break;
+                    chunk = carry.toByteArray(); // the last line, without its line feed
+                    carry.reset();
+                } else {
+                    chunk = wholeLines(chunk);
+                    if (chunk.length == 0) continue;
+                }
                 try {
                     if (timestamps) writeStamped(chunk);
                     else log.write(chunk, 0, chunk.length);
@@ -92,6 +100,7 @@ final class LogPump {
                     lastError = e.toString();
                     drop(chunk);
                 }
+                if (last) break;
             }
             flush();
         } catch (InterruptedException e) {
@@ -108,20 +117,58 @@ final class LogPump {
         }
     }
 
+    /** Bytes of an unfinished line, held until its line feed comes (writer thread). */
+    private final java.io.ByteArrayOutputStream carry = new java.io.ByteArrayOutputStream();
+    /** A line longer than this is written in pieces rather than held. */
+    private static final int MAX_CARRY = 64 * 1024;
+
+    /**
+     * The whole lines of what has arrived so far; the rest is kept for the next chunk. So each write to the log
+     * ends at a line feed and a rotation never cuts a line (or a timestamp from its line) in two.
+     */
+    private byte[] wholeLines(byte[] chunk) {
+        int lastLf = -1;
+        for (int i = chunk.length - 1; i >= 0; i--) {
+            if (chunk[i] == '\n') {
+                lastLf = i;
+                break;
+            }
+        }
+        if (lastLf < 0) {
+            carry.write(chunk, 0, chunk.length);
+            if (carry.size() < MAX_CARRY) return new byte[0];
+            byte[] all = carry.toByteArray();
+            carry.reset();
+            return all;
+        }
+        byte[] out = new byte[carry.size() + lastLf + 1];
+        byte[] head = carry.toByteArray();
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(chunk, 0, out, head.length, lastLf + 1);
+        carry.reset();
+        carry.write(chunk, lastLf + 1, chunk.length - lastLf - 1);
+        return out;
+    }
+
+    /** Writes whole lines, each after the time it was read, in one write (one rotation decision). */
     private void writeStamped(byte[] chunk) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(chunk.length + 64);
         int start = 0;
+        byte[] stamp = null;
         for (int i = 0; i < chunk.length; i++) {
             if (atLineStart) {
-                byte[] stamp = (OffsetDateTime.now().format(TIME) + " ").getBytes(StandardCharsets.UTF_8);
-                log.write(stamp, 0, stamp.length);
+                if (stamp == null) stamp = (OffsetDateTime.now().format(TIME) + " ").getBytes(StandardCharsets.UTF_8);
+                b.write(stamp, 0, stamp.length);
                 atLineStart = false;
             }
             if (chunk[i] == '\n') {
-                log.write(chunk, start, i + 1 - start);
+                b.write(chunk, start, i + 1 - start);
                 start = i + 1;
                 atLineStart = true;
             }
         }
-        if (start < chunk.length) log.write(chunk, start, chunk.length - start);
+        if (start < chunk.length) b.write(chunk, start, chunk.length - start);
+        byte[] all = b.toByteArray();
+        log.write(all, 0, all.length);
     }
 }

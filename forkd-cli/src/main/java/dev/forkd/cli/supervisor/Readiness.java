@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The app's {@code NOTIFY_SOCKET}, as systemd gives one to a Type=notify service: every instance gets its
- * address; a {@code READY=1} from a process completes that process's readiness, a {@code STATUS=} line is
+ * address; a {@code READY=1} from a process (or its {@code 'ready'} over IPC, {@link #markReady}) completes that
+ * process's readiness, a {@code STATUS=} line is
  * kept for {@code forkd describe}. The socket is a file in the run directory (mode 0700), so that no other
  * user can declare an instance ready; senders are told apart by the pid the kernel attaches.
  */
@@ -39,6 +40,11 @@ final class Readiness implements AutoCloseable {
     /** Completes when {@code pid} says READY=1; forget it with {@link #forget}. */
     CompletableFuture<Void> readiness(long pid) {
         return ready.computeIfAbsent(pid, p -> new CompletableFuture<>());
+    }
+
+    /** The process said it is ready some other way (PM2's process.send('ready') over IPC). */
+    void markReady(long pid) {
+        readiness(pid).complete(null);
     }
 
     void forget(long pid) {

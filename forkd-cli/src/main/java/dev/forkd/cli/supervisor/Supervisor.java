@@ -120,6 +120,7 @@ public final class Supervisor {
                             i.awaitStarted(Duration.ofSeconds(10));
                         }
                     }
+                    for (Instance i : instances) i.awaitDrained();
                     reloadError = failures.isEmpty() ? null : Instant.now() + ": " + String.join("; ", failures);
                     Map<String, Object> s = status();
                     if (!failures.isEmpty()) s.put("reloadFailed", String.join("; ", failures));
