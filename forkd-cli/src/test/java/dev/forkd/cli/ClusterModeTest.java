@@ -232,4 +232,14 @@ class ClusterModeTest {
         assertThat(cli.pids("pm2like")).hasSize(2).doesNotContainAnyElementsOf(before);
         awaitServing(port, 2);
     }
+
+    @Test
+    void aMissingProgramInClusterModeIsTheSameClearErrorAsInForkMode() throws Exception {
+        Output o = cli.run("start", "--name", "ghost", "--port", Integer.toString(freePort()), "--host", "127.0.0.1",
+                "--", "no-such-program-x");
+        assertThat(o.status().exitCode()).hasValue(1);
+        assertThat(o.stderrText()).isEqualTo("forkd: cannot start ghost: cannot start: posix_spawn failed: ENOENT"
+                + " (No such file or directory): no-such-program-x\n");
+        assertThat(cli.ls()).isEmpty();
+    }
 }

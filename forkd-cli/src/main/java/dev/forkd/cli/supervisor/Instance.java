@@ -11,6 +11,7 @@ import dev.forkd.cli.app.AppSpec;
 import dev.forkd.cli.app.RestartMode;
 import dev.forkd.cli.app.Units;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -153,13 +154,17 @@ final class Instance {
 
     /**
      * Spawns a process for this instance and wires its output; {@link #watch} it once it is the instance's. In
-     * cluster mode the listener is its fd 3, announced
-     * as systemd does: {@code LISTEN_FDS=1}, {@code LISTEN_FDNAMES}, and {@code LISTEN_PID} set to the
-     * program's own pid by a shell that then execs it (the pid is not known before the spawn).
+     * cluster mode the listener is its fd 3, announced as systemd does: {@code LISTEN_FDS=1},
+     * {@code LISTEN_FDNAMES}, and {@code LISTEN_PID} set to the program's own pid by a shell that then execs it
+     * (the pid is not known before the spawn).
      */
     private ChildProcess spawn() throws SpawnException {
         List<String> argv = new ArrayList<>();
-        if (listener != null) argv.addAll(List.of("/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\""));
+        if (listener != null) {
+            // Through the shell a missing program would be a crash loop of exit 127: say so at once instead.
+            requireExecutable(spec.command().getFirst());
+            argv.addAll(List.of("/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\""));
+        }
         argv.addAll(spec.command());
         Command c = Command.of(argv.getFirst(), argv.subList(1, argv.size()).toArray(String[]::new))
                 .cwd(Path.of(spec.cwd())).envClear().env(spec.env())
@@ -190,6 +195,23 @@ final class Instance {
             new LogPump(errLog, spec.timestamps(), droppedBytes, droppedLines, logWriteErrors).start(p.stderr(), base + "-err");
         }
         return p;
+    }
+
+    /** As execvp would find {@code program} on the app's PATH; else the spawn failure posix_spawn reports. */
+    private void requireExecutable(String program) throws SpawnException {
+        if (program.contains("/")) {
+            Path p = Path.of(spec.cwd()).resolve(program);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) return;
+        } else {
+            for (String dir : spec.env().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":")) {
+                Path p = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) return;
+            }
+        }
+        boolean exists = program.contains("/") && Files.exists(Path.of(spec.cwd()).resolve(program));
+        String code = exists ? "EACCES" : "ENOENT";
+        throw new SpawnException("posix_spawn failed: " + code + (exists ? " (Permission denied): " : " (No such file or"
+                + " directory): ") + program, "posix_spawn", exists ? 13 : 2, code, program, null);
     }
 
     /**
