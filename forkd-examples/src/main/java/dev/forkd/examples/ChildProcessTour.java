@@ -66,13 +66,7 @@ public final class ChildProcessTour {
                     + " need to know\", in Java.");
             System.out.println("Examples that look at files run in a sample tree of " + SAMPLE_TREE.size()
                     + " files: " + sample);
-            for (int i = 0; i < EXAMPLES.size(); i++) {
-                Example example = EXAMPLES.get(i);
-                System.out.println();
-                System.out.println("== [" + (i + 1) + "/" + EXAMPLES.size() + "] " + example.name() + ": "
-                        + example.mirrors() + " ==");
-                run(example, sample);
-            }
+            Example.tour(EXAMPLES, example -> run(example, sample));
         } finally {
             deleteTree(sample);
         }

@@ -18,6 +18,23 @@ public record Example(String name, String mirrors, ExampleMain main, TourInput i
         Objects.requireNonNull(input, "input");
     }
 
+    /** Runs one example of a tour. */
+    public interface Runner {
+        void run(Example example) throws Exception;
+    }
+
+    /** Runs {@code examples} in order, each under a "== [i/n] name: mirrors ==" heading. */
+    public static void tour(java.util.List<Example> examples, Runner runner) throws Exception {
+        for (int i = 0; i < examples.size(); i++) {
+            Example example = examples.get(i);
+            System.out.println();
+            System.out.println("== [" + (i + 1) + "/" + examples.size() + "] " + example.name() + ": "
+                    + example.mirrors() + " ==");
+            runner.run(example);
+            System.out.flush();
+        }
+    }
+
     /** What the tour passes to an example. */
     public enum TourInput {
         /** Nothing. */

@@ -37,14 +37,7 @@ public final class MultiProcessTour {
     public static void main(String[] args) throws Exception {
         System.out.println("forkd: the examples of \"Mastering Node.js Multi-Process: From spawn to cluster for High"
                 + " Concurrency\", in Java.");
-        for (int i = 0; i < EXAMPLES.size(); i++) {
-            Example example = EXAMPLES.get(i);
-            System.out.println();
-            System.out.println("== [" + (i + 1) + "/" + EXAMPLES.size() + "] " + example.name() + ": "
-                    + example.mirrors() + " ==");
-            example.main().main(new String[0]);
-            System.out.flush();
-        }
+        Example.tour(EXAMPLES, example -> example.main().main(new String[0]));
         System.out.println();
         System.out.println("The article's cluster module example serves until Ctrl-C: java -jar forkd-examples.jar "
                 + CLUSTER_COMMAND);

@@ -26,13 +26,6 @@ public final class IpcTour {
     public static void main(String[] args) throws Exception {
         System.out.println("forkd: the fork and IPC examples of \"Node.js Child Processes: Everything you need to"
                 + " know\" and of Node's child_process documentation, in Java.");
-        for (int i = 0; i < EXAMPLES.size(); i++) {
-            Example example = EXAMPLES.get(i);
-            System.out.println();
-            System.out.println("== [" + (i + 1) + "/" + EXAMPLES.size() + "] " + example.name() + ": "
-                    + example.mirrors() + " ==");
-            example.main().main(new String[0]);
-            System.out.flush();
-        }
+        Example.tour(EXAMPLES, example -> example.main().main(new String[0]));
     }
 }
