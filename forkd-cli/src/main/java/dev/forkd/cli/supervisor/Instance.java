@@ -132,13 +132,14 @@ final class Instance {
         startedAt = Instant.now();
         cpuTicks = 0;
         cpuNanos = System.nanoTime();
+        boolean gated = spec.waitReady() && readiness != null;
+        state = gated ? State.STARTING : State.ONLINE;
+        // Last: a process that has exited already runs exited() right here, which must find the state set.
         watch(p);
-        if (spec.waitReady() && readiness != null && p.exitStatus().isEmpty()) {
+        if (gated && child == p && state == State.STARTING) {
             // Up when it says so; after the ready timeout it counts as up anyway, with a note (PM2 does the same).
             readiness.readiness(p.pid()).orTimeout(spec.readyTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((v, e) -> becameReady(p, e));
-        } else {
-            state = State.ONLINE;
         }
         onChange.run();
     }
@@ -215,8 +216,8 @@ final class Instance {
     }
 
     /**
-     * Reports p's exit to {@link #exited}. Called once p is the instance's {@link #child}: a process that has
-     * already exited runs the callback right here, and it must find itself current.
+     * Reports p's exit to {@link #exited}. Called once p is the instance's {@link #child} and its state is set:
+     * a process that has already exited runs the callback right here, and it must find itself current.
      */
     private void watch(ChildProcess p) {
         p.onExit().whenComplete((st, e) -> {
@@ -260,13 +261,13 @@ final class Instance {
         synchronized (this) {
             replacing = null;
             child = fresh; // from here on the old process's exit is not this instance's
-            watch(fresh);
             record("reload");
             restarts++;
             startedAt = Instant.now();
             cpuTicks = 0;
             cpuNanos = System.nanoTime();
             state = State.ONLINE;
+            watch(fresh); // last, as in start()
         }
         onChange.run();
         // The old one drains while the next instance is replaced: the reload waits for all of them at its end.
