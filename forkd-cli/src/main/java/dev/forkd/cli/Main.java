@@ -51,6 +51,14 @@ public final class Main implements Callable<Integer> {
                 System.exit(1);
             }
         }
+        // forkd's own long-lived processes: no command-line model either (it would stay loaded for their lifetime).
+        try {
+            if (args.length == 1 && args[0].equals("daemon")) System.exit(Daemon.run(Home.fromEnvironment()));
+            if (args.length == 2 && args[0].equals("supervise")) System.exit(Supervisor.run(Home.fromEnvironment(), args[1]));
+        } catch (Exception e) {
+            System.err.println("forkd: " + e);
+            System.exit(1);
+        }
         System.exit(execute(args, System.out, System.err));
     }
 
