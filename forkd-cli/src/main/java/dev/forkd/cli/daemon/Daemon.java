@@ -112,6 +112,7 @@ public final class Daemon {
             if (!Peers.isOwner(c)) {
                 frames.err("forkd: permission denied: this daemon serves " + System.getProperty("user.name")
                         + ", not " + Peers.peerUser(c)).exit(77);
+                Peers.closeGently(c);
                 return;
             }
             String line = new BufferedReader(new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8))

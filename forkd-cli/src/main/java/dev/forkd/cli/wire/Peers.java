@@ -32,6 +32,33 @@ public final class Peers {
         }
     }
 
+    /**
+     * Ends a connection whose request was not read: FIN first, then what the peer sent is read and dropped
+     * (at most 64 KiB, at most 2 s), so that the close does not reset the connection (which, with unread data,
+     * it would) before the peer has read the answer.
+     */
+    public static void closeGently(SocketChannel c) {
+        try {
+            c.shutdownOutput();
+            Thread closer = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(2_000);
+                    c.close();
+                } catch (InterruptedException | IOException ignored) {
+                    // done either way
+                }
+            });
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4096);
+            for (long total = 0; total < 64 * 1024; total += b.position()) {
+                b.clear();
+                if (c.read(b) < 0) break;
+            }
+            closer.interrupt();
+        } catch (IOException ignored) {
+            // the peer went away or the closer closed it
+        }
+    }
+
     /** The peer's user name, for the refusal message. */
     public static String peerUser(SocketChannel c) {
         try {
