@@ -242,4 +242,23 @@ class ClusterModeTest {
                 + " (No such file or directory): no-such-program-x\n");
         assertThat(cli.ls()).isEmpty();
     }
+
+    @Test
+    void jvmInstancesAdoptTheListenerWithSocketActivationAndReload() throws Exception {
+        List<String> java = new java.util.ArrayList<>(dev.forkd.cli.daemon.Launch.javaCommand());
+        java.set(java.size() - 1, ActivatedJvmServer.class.getName()); // the same JVM flags and class path
+        int port = freePort();
+        List<String> args = new java.util.ArrayList<>(List.of("start", "--name", "jvm", "-i", "2", "--port",
+                Integer.toString(port), "--host", "127.0.0.1", "--"));
+        args.addAll(java);
+        Output o = cli.run(args.toArray(String[]::new));
+        assertThat(o.status().success()).as(o.stderrText()).isTrue();
+        awaitServing(port, 2);
+        assertThat(request(port)).matches("served by \\d+ jvm");
+        List<Long> before = cli.pids("jvm");
+        Output reload = cli.run("reload", "jvm");
+        assertThat(reload.status().success()).as(reload.stderrText()).isTrue();
+        assertThat(cli.pids("jvm")).hasSize(2).doesNotContainAnyElementsOf(before);
+        awaitServing(port, 2);
+    }
 }
