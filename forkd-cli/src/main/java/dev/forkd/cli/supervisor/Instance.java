@@ -89,11 +89,6 @@ final class Instance {
         errLog = logDir == null ? null : new RotatingLog(logDir.resolve(base + "-err.log"), spec.logMaxBytes(), spec.logFiles());
     }
 
-    /** The pid of the running process, or -1. */
-    synchronized long pid() {
-        return child != null && child.exitStatus().isEmpty() ? child.pid() : -1;
-    }
-
     /** The pids of every process this instance runs now (two during a reload). */
     synchronized List<Long> pids() {
         List<Long> pids = new ArrayList<>();
