@@ -18,8 +18,7 @@ class LeakTest {
         // warm up so the loop thread, /dev/null fd and epoll set exist before we count
         ChildProcesses.spawn(Command.of("true").stdio(Stdio.ignore(), Stdio.ignore(), Stdio.ignore())).waitFor();
         ChildProcesses.spawn("true").onClose().get();
-        Thread.sleep(100); // the warm-up child's stdin is closed by the loop right after its reap
-        int fdsBefore = Procs.openFdCount();
+        int fdsBefore = Procs.settledFdCount(); // the warm-up child's stdin is closed by the loop after its reap
         for (int i = 0; i < 10_000; i++) {
             // What users write: no stdin().close(), no close(); forkd closes what the child no longer needs.
             ChildProcess p = i % 2 == 0
