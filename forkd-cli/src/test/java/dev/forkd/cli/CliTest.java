@@ -323,4 +323,17 @@ class CliTest {
             follow.waitFor();
         }
     }
+
+    @Test
+    void manyRestartsInARowOfAnAppWithSeveralInstancesAllComeBack() throws Exception {
+        // The daemon soak deadlocked a supervisor here: an old process's exit wrote the pid file while the
+        // restart, holding the instance, waited for the same file.
+        cli.run("start", "--name", "often", "-i", "3", "--", "sleep", "1000");
+        for (int n = 0; n < 15; n++) {
+            Output r = cli.run("restart", "often");
+            assertThat(r.status().success()).as("restart " + n + ": " + r.stderrText()).isTrue();
+        }
+        assertThat(cli.pids("often")).hasSize(3).allMatch(Cli::alive);
+        assertThat(cli.app("often").path("instances").get(0).path("restarts").asInt()).isEqualTo(15);
+    }
 }

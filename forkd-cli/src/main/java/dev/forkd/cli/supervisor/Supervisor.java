@@ -80,7 +80,7 @@ public final class Supervisor {
             }
             Readiness readiness = openReadiness(home.apps().resolve(spec.name() + ".notify"));
             for (int i = 0; i < spec.instances(); i++) {
-                instances.add(new Instance(i, spec, home.logs(spec.name()), listener, readiness, this::writePids));
+                instances.add(new Instance(i, spec, home.logs(spec.name()), listener, readiness, this::pidsChanged));
             }
             if (listenError == null) for (Instance i : instances) i.start();
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::stopAll)); // SIGTERM, SIGINT
@@ -180,12 +180,33 @@ public final class Supervisor {
         }
     }
 
+    /** Set when the pid file is out of date and a writer has been started for it. */
+    private final java.util.concurrent.atomic.AtomicBoolean pidsDirty = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Object pidFileLock = new Object();
+
+    /**
+     * An instance's processes changed. Called with that instance's lock held, so the file is written by a
+     * thread of its own: collecting every instance's pids here would take the other instances' locks in
+     * some order while they, restarting, call in here holding theirs (a deadlock the daemon soak found).
+     */
+    private void pidsChanged() {
+        if (pidsDirty.compareAndSet(false, true)) Thread.ofVirtual().name("forkd-pids").start(this::writePids);
+    }
+
     /**
      * {@code <app>.pids}: "pid starttime" of each running instance, each the leader of its process group. If
      * this supervisor dies, the daemon kills those groups before it starts a new supervisor, so that no
-     * instance is left running unsupervised beside its replacement.
+     * instance is left running unsupervised beside its replacement. Holds no instance's lock while it waits
+     * for another's.
      */
-    private synchronized void writePids() {
+    private void writePids() {
+        synchronized (pidFileLock) {
+            pidsDirty.set(false); // a change from here on starts another round
+            writePidFile();
+        }
+    }
+
+    private void writePidFile() {
         StringBuilder sb = new StringBuilder();
         for (Instance i : instances) {
             for (long pid : i.pids()) sb.append(pid).append(' ').append(ProcStats.startTime(pid)).append('\n');
