@@ -226,9 +226,8 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws Exception {
             dev.forkd.cli.app.AppSpec spec;
             try {
-                spec = dev.forkd.cli.app.SpecBuilder.build(tools.jackson.databind.json.JsonMapper.builder().build()
-                        .valueToTree(app.toMap()), Path.of("").toAbsolutePath(), System.getenv(),
-                        dev.forkd.cli.app.RestartMode.ON_FAILURE);
+                spec = dev.forkd.cli.app.SpecBuilder.build(dev.forkd.cli.wire.Wire.MAPPER.valueToTree(app.toMap()),
+                        Path.of("").toAbsolutePath(), System.getenv(), dev.forkd.cli.app.RestartMode.ON_FAILURE);
             } catch (IllegalArgumentException e) {
                 System.err.println("forkd: " + e.getMessage());
                 return 2;

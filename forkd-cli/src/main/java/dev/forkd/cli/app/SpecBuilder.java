@@ -1,5 +1,6 @@
 package dev.forkd.cli.app;
 
+import dev.forkd.cli.wire.Wire;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -7,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The {@link AppSpec} of {@code forkd start}'s (or {@code forkd run}'s) options, as the client sends them:
@@ -17,8 +17,6 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code readyTimeout}.
  */
 public final class SpecBuilder {
-    private static final JsonMapper MAPPER = JsonMapper.builder().build();
-
     private SpecBuilder() {}
 
     /**
@@ -32,7 +30,7 @@ public final class SpecBuilder {
     }
 
     public static AppSpec build(JsonNode a, Path base, Map<String, String> env, RestartMode defaultRestart) {
-        List<String> command = MAPPER.convertValue(a.path("command"), new TypeReference<List<String>>() {});
+        List<String> command = Wire.MAPPER.convertValue(a.path("command"), new TypeReference<List<String>>() {});
         if (command == null || command.isEmpty()) throw new IllegalArgumentException("no command to start (-- program args...)");
         String name = a.hasNonNull("name") ? a.get("name").asString() : Path.of(command.getFirst()).getFileName().toString();
         Path cwd = base;

@@ -392,13 +392,7 @@ final class Instance {
     void stop() throws InterruptedException {
         ChildProcess p;
         synchronized (this) {
-            generation++;
-            if (state == State.WAITING_RESTART || state == State.ERRORED || state == State.STARTING) {
-                if (child == null || child.exitStatus().isPresent()) {
-                    state = State.STOPPED;
-                    return;
-                }
-            }
+            generation++; // voids a pending restart
             p = child;
             if (p == null || p.exitStatus().isPresent()) {
                 state = State.STOPPED;
