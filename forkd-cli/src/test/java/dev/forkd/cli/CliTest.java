@@ -10,30 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The forkd command end to end: real client, daemon, supervisors and apps. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class CliTest {
-    @TempDir
-    Path tmp;
-    Cli cli;
-
-    @BeforeEach
-    void home() {
-        cli = new Cli(tmp.resolve("home"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        cli.cleanUp();
-    }
-
+class CliTest extends CliFixture {
     @Test
     void startListStopRestartDeleteAndKill() throws Exception {
         Output started = cli.run("start", "--name", "sleeper", "-i", "2", "--", "sleep", "1000");

@@ -3,8 +3,6 @@ package dev.forkd.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.forkd.ChildProcesses;
-import dev.forkd.Command;
 import dev.forkd.Output;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,15 +19,12 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Cluster mode (--port): instances of any language share one listener, handed over by socket activation. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class ClusterModeTest {
+class ClusterModeTest extends CliFixture {
     /** A Python server that insists on LISTEN_PID being its own pid, as sd_listen_fds() does. */
     private static final String PYTHON_SERVER = """
             import os, socket, sys
@@ -49,26 +44,6 @@ class ClusterModeTest {
             server.listen({fd: 3}, () => console.log('listening'));
             process.on('SIGTERM', () => server.close(() => process.exit(0)));
             """;
-
-    @TempDir
-    Path tmp;
-    Cli cli;
-
-    @BeforeEach
-    void home() {
-        cli = new Cli(tmp.resolve("home"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        cli.cleanUp();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     static String request(int port) throws IOException {
         try (SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
@@ -124,8 +99,7 @@ class ClusterModeTest {
 
     @Test
     void aReloadUnderLoadFailsNoRequest() throws Exception {
-        assumeTrue(ChildProcesses.spawnSync(Command.of("sh", "-c", "command -v node")).status().success(),
-                "node is not installed: skipped");
+        assumeTrue(nodeInstalled(), "node is not installed: skipped");
         Path server = Files.writeString(tmp.resolve("server.js"), NODE_SERVER);
         int port = freePort();
         assertThat(cli.run("start", "--name", "web", "-i", "2", "--port", Integer.toString(port), "--host", "127.0.0.1",
@@ -212,8 +186,7 @@ class ClusterModeTest {
 
     @Test
     void aNodeAppThatSendsReadyOverIpcIsUpWhenItSaysSoAsUnderPm2() throws Exception {
-        assumeTrue(ChildProcesses.spawnSync(Command.of("sh", "-c", "command -v node")).status().success(),
-                "node is not installed: skipped");
+        assumeTrue(nodeInstalled(), "node is not installed: skipped");
         Path app = Files.writeString(tmp.resolve("ipc-ready.js"), """
                 const server = require('net').createServer(c => { c.once('data', () => c.end('served by ' + process.pid + '\\n')); });
                 server.listen({fd: 3}, () => setTimeout(() => process.send('ready'), 300));

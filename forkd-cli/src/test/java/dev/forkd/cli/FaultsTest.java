@@ -8,8 +8,6 @@ import dev.forkd.ChildProcesses;
 import dev.forkd.Command;
 import dev.forkd.Output;
 import dev.forkd.cli.daemon.Launch;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,30 +15,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** Faults around the forkd command: another user, a log file that cannot be written, a daemon killed mid-reload. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class FaultsTest {
-    @TempDir
-    Path tmp;
-    Cli cli;
-
-    @BeforeEach
-    void home() {
-        cli = new Cli(tmp.resolve("home"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        cli.cleanUp();
-    }
-
+class FaultsTest extends CliFixture {
     @Test
     void aClientOfAnotherUserIsRefusedByThePeerCredentialCheck() throws Exception {
         assumeTrue(System.getProperty("user.name").equals("root") && Files.isExecutable(Path.of("/usr/bin/setpriv"))
@@ -88,17 +69,13 @@ class FaultsTest {
 
     @Test
     void aDaemonKilledDuringAReloadLeavesTheAppServingAndTheNextDaemonFindsIt() throws Exception {
-        assumeTrue(ChildProcesses.spawnSync(Command.of("sh", "-c", "command -v node")).status().success(),
-                "node is not installed: skipped");
+        assumeTrue(nodeInstalled(), "node is not installed: skipped");
         Path app = Files.writeString(tmp.resolve("app.js"), """
                 const server = require('net').createServer(c => { c.once('data', () => c.end('served by ' + process.pid + '\\n')); });
                 server.listen({fd: 3});
                 process.on('SIGTERM', () => server.close(() => process.exit(0)));
                 """);
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         cli.run("start", "--name", "web", "-i", "2", "--port", Integer.toString(port), "--host", "127.0.0.1", "--",
                 "node", app.toString());
         List<Long> before = cli.pids("web");
