@@ -2,6 +2,7 @@ package dev.forkd.cli;
 
 import dev.forkd.cli.daemon.Launch;
 import dev.forkd.cli.wire.Json;
+import dev.forkd.cli.wire.Wire;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -41,8 +42,9 @@ final class Client {
     /** Sends {@code request} (op and arguments; cwd, env and the terminal's width are added) and prints the reply. */
     int call(Map<String, Object> request, boolean startDaemon) throws IOException, InterruptedException {
         Map<String, Object> req = new LinkedHashMap<>(request);
+        req.put("protocol", Wire.PROTOCOL);
         req.put("cwd", Path.of("").toAbsolutePath().toString());
-        req.put("env", System.getenv());
+        if (startsApps(request)) req.put("env", System.getenv()); // the app's environment; other commands need none
         req.put("columns", columns());
         SocketChannel existing = connect();
         if (existing == null && !startDaemon) {
@@ -72,6 +74,36 @@ final class Client {
         }
     }
 
+    /**
+     * {@code forkd update}: the running daemon (of any forkd version) hands over and exits, a daemon of this
+     * forkd starts, and every app's supervisor hands over to one of this forkd's. Apps keep running and their
+     * ports accepting throughout.
+     */
+    int update() throws IOException, InterruptedException {
+        Path pidFile = home.run().resolve("daemon.pid");
+        SocketChannel existing = connect();
+        if (existing != null) {
+            existing.close();
+            long pid = Files.exists(pidFile) ? Long.parseLong(Files.readString(pidFile).trim()) : -1;
+            int st = call(Map.of("op", "handover"), false);
+            if (st != 0) return st;
+            var old = ProcessHandle.of(pid);
+            long deadline = System.nanoTime() + DAEMON_START_MILLIS * 1_000_000;
+            while (old.isPresent() && old.get().isAlive() && System.nanoTime() < deadline) Thread.sleep(10);
+            if (old.isPresent() && old.get().isAlive()) {
+                stderr.println("forkd: the old daemon (pid " + pid + ") did not exit; see " + home.daemonLog());
+                return 1;
+            }
+        }
+        return call(Map.of("op", "update"), true);
+    }
+
+    /** Whether the request starts an app from the command line, whose environment is then this shell's. */
+    private static boolean startsApps(Map<String, Object> request) {
+        if ("start".equals(request.get("op"))) return true;
+        return request.get("argv") instanceof List<?> argv && !argv.isEmpty() && "start".equals(argv.getFirst());
+    }
+
     private SocketChannel connect() throws IOException {
         if (!Files.exists(home.socket())) return null;
         SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -89,7 +121,7 @@ final class Client {
         home.create();
         List<String> argv = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) argv.add("/usr/bin/setsid");
-        argv.addAll(Launch.javaCommand());
+        argv.addAll(Launch.javaCommand(Launch.Role.DAEMON));
         argv.add("daemon");
         ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.daemonLog().toFile()))

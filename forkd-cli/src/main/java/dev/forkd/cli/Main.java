@@ -25,10 +25,10 @@ import picocli.CommandLine.Parameters;
         description = "Keeps apps alive: restarts, logs with rotation, many instances; a daemon per user.",
         subcommands = {Main.Start.class, Main.Run.class, Main.Ls.class, Main.Describe.class, Main.LogsCommand.class,
                 Main.Restart.class, Main.Reload.class, Main.Stop.class, Main.Delete.class, Main.Save.class,
-                Main.Resurrect.class, Main.Kill.class, Main.StartupCommand.class, Main.VersionCommand.class, Main.DaemonCommand.class,
+                Main.Resurrect.class, Main.Kill.class, Main.Update.class, Main.StartupCommand.class, Main.VersionCommand.class, Main.DaemonCommand.class,
                 Main.Supervise.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
-    static final String VERSION = "0.1.0";
+    static final String VERSION = dev.forkd.cli.wire.Wire.VERSION;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -55,6 +55,9 @@ public final class Main implements Callable<Integer> {
         try {
             if (args.length == 1 && args[0].equals("daemon")) System.exit(Daemon.run(Home.fromEnvironment()));
             if (args.length == 2 && args[0].equals("supervise")) System.exit(Supervisor.run(Home.fromEnvironment(), args[1]));
+            if (args.length == 3 && args[0].equals("supervise") && args[2].equals("--takeover")) {
+                System.exit(Supervisor.run(Home.fromEnvironment(), args[1], true));
+            }
         } catch (Exception e) {
             System.err.println("forkd: " + e);
             System.exit(1);
@@ -151,6 +154,9 @@ public final class Main implements Callable<Integer> {
         String window;
         @Option(names = "--kill-timeout", description = "time from SIGTERM to SIGKILL at a stop (default 5s)")
         String killTimeout;
+        @Option(names = "--restart-delay", description = {"a fixed wait before each restart (default: backoff from",
+                "100ms, doubling to 15s, reset after 30s up)"})
+        String restartDelay;
         @Option(names = "--max-memory", description = "restart an instance whose RSS passes this (e.g. 512m)")
         String maxMemory;
         @Option(names = "--env", description = "KEY=VALUE added to the app's environment (repeatable)")
@@ -185,6 +191,7 @@ public final class Main implements Callable<Integer> {
             if (maxRestarts != null) app.put("maxRestarts", maxRestarts);
             if (window != null) app.put("window", window);
             if (killTimeout != null) app.put("killTimeout", killTimeout);
+            if (restartDelay != null) app.put("restartDelay", restartDelay);
             if (maxMemory != null) app.put("maxMemory", maxMemory);
             app.put("env", env);
             if (cwd != null) app.put("cwd", cwd);
@@ -330,6 +337,15 @@ public final class Main implements Callable<Integer> {
         @Override
         boolean startsDaemon() {
             return false;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "update", description = {"Replaces the daemon and every app's supervisor",
+            "with this forkd's, keeping the apps running and their ports accepting."})
+    static final class Update implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            return new Client(Home.fromEnvironment(), System.out, System.err).update();
         }
     }
 

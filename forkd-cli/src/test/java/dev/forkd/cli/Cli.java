@@ -36,7 +36,12 @@ final class Cli {
     }
 
     Output runIn(Path cwd, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(Launch.javaCommand());
+        return runWith(Launch.javaCommand(), cwd, args);
+    }
+
+    /** Runs {@code args} with another forkd: {@code java} is its command up to the main class. */
+    Output runWith(List<String> java, Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(java);
         argv.addAll(List.of(args));
         return ChildProcesses.spawnSync(Command.of(argv.getFirst(), argv.subList(1, argv.size()).toArray(String[]::new))
                         .cwd(cwd).env("FORKD_HOME", home.toString()).env("COLUMNS", "200"),
@@ -65,6 +70,11 @@ final class Cli {
 
     long daemonPid() throws IOException {
         return Long.parseLong(Files.readString(home.resolve("run/daemon.pid")).trim());
+    }
+
+    /** The command line of a running process, its arguments joined by spaces. */
+    static String commandLine(long pid) throws IOException {
+        return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
     }
 
     static boolean alive(long pid) {

@@ -62,6 +62,21 @@ class CliTest extends CliFixture {
     }
 
     @Test
+    void aRestartDelayReplacesTheBackoff() throws Exception {
+        // With the default backoff (100 ms doubling) 25 restarts take minutes; 10 ms apart, moments.
+        cli.run("start", "--name", "fast", "--restart-delay", "10ms", "--max-restarts", "100000", "--", "sh", "-c", "exit 3");
+        JsonNode i = null;
+        for (int n = 0; n < 300; n++) {
+            i = cli.app("fast").path("instances").get(0);
+            if (i.path("restarts").asInt() >= 25) break;
+            Thread.sleep(100);
+        }
+        assertThat(i.path("restarts").asInt()).isGreaterThanOrEqualTo(25);
+        assertThat(i.path("status").asString()).isNotEqualTo("errored");
+        assertThat(cli.run("describe", "fast").stdoutText()).contains("restart ............. always, at most 100000 within 60s, 10ms apart");
+    }
+
+    @Test
     void aMissingExecutableIsAClearErrorAndLeavesNoApp() throws Exception {
         Output o = cli.run("start", "--name", "nope", "--", "/no/such/program");
         assertThat(o.status().exitCode()).hasValue(1);

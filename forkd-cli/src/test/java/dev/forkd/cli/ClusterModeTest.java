@@ -17,8 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -39,7 +37,7 @@ class ClusterModeTest extends CliFixture {
             """;
 
     /** A Node server on fd 3 that drains on SIGTERM, as a well-behaved app does. */
-    private static final String NODE_SERVER = """
+    static final String NODE_SERVER = """
             const server = require('net').createServer(c => { c.once('data', () => c.end('served by ' + process.pid + '\\n')); });
             server.listen({fd: 3}, () => console.log('listening'));
             process.on('SIGTERM', () => server.close(() => process.exit(0)));
@@ -56,7 +54,7 @@ class ClusterModeTest extends CliFixture {
         }
     }
 
-    private void awaitServing(int port, int distinct) throws Exception {
+    static void awaitServing(int port, int distinct) throws Exception {
         Set<String> seen = new HashSet<>();
         for (int n = 0; n < 600 && seen.size() < distinct; n++) {
             try {
@@ -106,39 +104,21 @@ class ClusterModeTest extends CliFixture {
                 "--", "node", server.toString()).status().success()).isTrue();
         awaitServing(port, 2);
         List<Long> before = cli.pids("web");
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicInteger ok = new AtomicInteger();
-        AtomicInteger failed = new AtomicInteger();
-        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Thread[] load = new Thread[4];
-        for (int t = 0; t < load.length; t++) {
-            load[t] = Thread.ofVirtual().start(() -> {
-                while (running.get()) {
-                    try {
-                        request(port);
-                        ok.incrementAndGet();
-                    } catch (IOException e) {
-                        failed.incrementAndGet();
-                        if (errors.size() < 5) errors.add(e.toString());
-                    }
-                }
-            });
-        }
+        Load load = Load.start(port, 4);
         Thread.sleep(300);
         Output reload = cli.run("reload", "web");
         Thread.sleep(300);
-        running.set(false);
-        for (Thread t : load) t.join();
+        load.close();
         assertThat(reload.status().success()).as(reload.stderrText()).isTrue();
         List<Long> after = cli.pids("web");
         assertThat(after).hasSize(2).doesNotContainAnyElementsOf(before);
         for (long pid : before) assertThat(Cli.awaitGone(pid, java.time.Duration.ofSeconds(10))).isTrue();
-        assertThat(ok.get()).isGreaterThan(100);
-        assertThat(failed.get()).as("failed requests of " + (ok.get() + failed.get()) + ": " + errors).isZero();
+        assertThat(load.ok()).isGreaterThan(100);
+        assertThat(load.failed()).as(load.describe()).isZero();
     }
 
     /** Serves on fd 3 and says READY=1 on NOTIFY_SOCKET, unless the file named by NO_READY exists. */
-    private static final String NOTIFYING_SERVER = """
+    static final String NOTIFYING_SERVER = """
             import os, socket, time
             s = socket.socket(fileno=3)
             time.sleep(0.3)

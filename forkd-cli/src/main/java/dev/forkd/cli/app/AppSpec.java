@@ -29,11 +29,13 @@ import java.util.regex.Pattern;
  * @param waitReady    an instance is up when it says so ({@code READY=1} on the {@code NOTIFY_SOCKET} forkd
  *                     gives it, as under systemd's Type=notify), not as soon as it runs; a reload waits for it
  * @param readyTimeout how long a new instance may take to say it is ready before a reload gives up on it
+ * @param restartDelay a fixed wait before each restart (PM2's {@code --restart-delay}); null: an exponential
+ *                     backoff from 100 ms to 15 s, reset once an instance has run for 30 s
  */
 public record AppSpec(String name, List<String> command, String cwd, Map<String, String> env, int instances,
                       RestartMode restart, int maxRestarts, Duration window, Duration killTimeout, long maxMemory,
                       long logMaxBytes, int logFiles, boolean timestamps, int port, String host,
-                      boolean waitReady, Duration readyTimeout) {
+                      boolean waitReady, Duration readyTimeout, Duration restartDelay) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     public static final int DEFAULT_MAX_RESTARTS = 10;
@@ -69,6 +71,9 @@ public record AppSpec(String name, List<String> command, String cwd, Map<String,
         host = host == null || host.isEmpty() ? "0.0.0.0" : host;
         if (readyTimeout == null) readyTimeout = DEFAULT_READY_TIMEOUT;
         requirePositive(readyTimeout, "ready timeout", name);
+        if (restartDelay != null && restartDelay.isNegative()) {
+            throw new IllegalArgumentException("app " + name + ": restart delay cannot be negative");
+        }
     }
 
     /** True in cluster mode: the instances share one listening port. */
@@ -85,6 +90,6 @@ public record AppSpec(String name, List<String> command, String cwd, Map<String,
     public static AppSpec of(String name, List<String> command, String cwd) {
         return new AppSpec(name, command, cwd, Map.of(), 1, RestartMode.ALWAYS, DEFAULT_MAX_RESTARTS, DEFAULT_WINDOW,
                 DEFAULT_KILL_TIMEOUT, 0, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_FILES, false, 0, "0.0.0.0", false,
-                DEFAULT_READY_TIMEOUT);
+                DEFAULT_READY_TIMEOUT, null);
     }
 }

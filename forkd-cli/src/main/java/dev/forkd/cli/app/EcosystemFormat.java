@@ -59,7 +59,7 @@ final class EcosystemFormat {
     record App(Located<String> name, Argv command, Located<String> cwd, Instances instances, RestartMode restart,
                Integer maxRestarts, Duration window, Duration killTimeout, Bytes maxMemory, Map<String, String> env,
                Bytes logMaxSize, Integer logFiles, Boolean timestamps, Integer port, String host,
-               Boolean waitReady, Duration readyTimeout,
+               Boolean waitReady, Duration readyTimeout, Duration restartDelay,
                @JsonAnySetter @JsonIgnore Map<String, Unknown> unknownKeys) {}
 
     /** The value of a key that no component names; never made, since its deserializer rejects the key. */

@@ -63,6 +63,7 @@ public final class SpecBuilder {
                 a.path("port").asInt(0),
                 a.hasNonNull("host") ? a.get("host").asString() : null,
                 a.path("waitReady").asBoolean(false),
-                a.hasNonNull("readyTimeout") ? Units.duration(a.get("readyTimeout").asString()) : null);
+                a.hasNonNull("readyTimeout") ? Units.duration(a.get("readyTimeout").asString()) : null,
+                a.hasNonNull("restartDelay") ? Units.duration(a.get("restartDelay").asString()) : null);
     }
 }

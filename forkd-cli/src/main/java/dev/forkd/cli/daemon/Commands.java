@@ -6,6 +6,7 @@ import dev.forkd.cli.app.Ecosystem;
 import dev.forkd.cli.app.EcosystemException;
 import dev.forkd.cli.app.SpecBuilder;
 import dev.forkd.cli.wire.Frames;
+import dev.forkd.cli.wire.SupervisorClient;
 import dev.forkd.cli.wire.Wire;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,6 +50,8 @@ final class Commands {
             case "save" -> save();
             case "resurrect" -> changing(this::resurrect);
             case "kill" -> changing(this::kill);
+            case "handover" -> handOverDaemon();
+            case "update" -> changing(this::updateSupervisors);
             default -> throw new CommandException("unknown command '" + op + "'", 2);
         };
     }
@@ -261,6 +264,75 @@ final class Commands {
         out.out("stopped every app and the daemon");
         d.shutdown();
         return 0;
+    }
+
+    // ------------------------------------------------------------------ forkd update
+
+    /**
+     * {@code handover} (the first half of {@code forkd update}, sent by the new forkd's client): this daemon
+     * answers and exits, leaving every supervisor and app running; the client then starts its own daemon. The
+     * lock on changes is never given back, so no command runs between the answer and the exit. The form of this
+     * request never changes (see {@link Wire#PROTOCOL}).
+     */
+    private int handOverDaemon() throws IOException {
+        d.changes.lock();
+        d.handingOver = true;
+        out.out("daemon pid " + ProcessHandle.current().pid() + " (forkd " + Wire.VERSION + ") stops; its apps keep running");
+        return 0;
+    }
+
+    /**
+     * {@code update} (the second half, to the new daemon): every running app's supervisor hands over to one
+     * of this forkd's ({@code handover} to the supervisor), which takes the listener, starts its instances,
+     * and retires the old supervisor and instances once its own are ready: in cluster mode the port accepts
+     * throughout and no request is lost; in fork mode the instances restart.
+     */
+    private int updateSupervisors() throws IOException, InterruptedException {
+        int status = 0;
+        List<String> java = Launch.javaCommand(Launch.Role.SUPERVISOR);
+        for (Registry.Entry e : d.registry.all()) {
+            String name = e.spec().name();
+            if (!e.started()) continue;
+            JsonNode before;
+            try {
+                before = SupervisorClient.call(d.home.supervisorSocket(name), Map.of("op", "status"));
+            } catch (IOException gone) {
+                continue; // restarted by this daemon already, from its own forkd
+            }
+            JsonNode r = SupervisorClient.call(d.home.supervisorSocket(name), Map.of("op", "handover", "java", java));
+            if (!r.hasNonNull("handedOverTo")) {
+                out.err("forkd: update of " + name + ": " + r.path("error").asString("no answer"));
+                status = 1;
+                continue;
+            }
+            long pid = r.get("handedOverTo").asLong();
+            if (!awaitSupervisor(name, pid)) {
+                out.err("forkd: update of " + name + ": the new supervisor (pid " + pid + ") does not answer; see "
+                        + d.home.logs(name).resolve("supervisor.log"));
+                status = 1;
+                continue;
+            }
+            d.watchAdopted(name, pid);
+            out.out("updated " + name + ": supervisor " + before.path("supervisor").asLong() + " (forkd "
+                    + before.path("version").asString("?") + ") handed over to " + pid + " (forkd " + Wire.VERSION + ")");
+        }
+        table(statuses());
+        return status;
+    }
+
+    /** Waits until the supervisor with {@code pid} answers on the app's socket. */
+    private boolean awaitSupervisor(String name, long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + Daemon.SUPERVISOR_START.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                JsonNode st = SupervisorClient.call(d.home.supervisorSocket(name), Map.of("op", "status"));
+                if (st.path("supervisor").asLong() == pid) return true;
+            } catch (IOException notYet) {
+                // the old one has gone, the new one is binding
+            }
+            Thread.sleep(10);
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ ls, describe

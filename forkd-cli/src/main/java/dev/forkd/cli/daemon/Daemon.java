@@ -11,6 +11,7 @@ import dev.forkd.cli.wire.ControlSocket;
 import dev.forkd.cli.wire.Frames;
 import dev.forkd.cli.wire.Peers;
 import dev.forkd.cli.wire.ProcessLock;
+import dev.forkd.cli.wire.SupervisorClient;
 import dev.forkd.cli.wire.Wire;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -55,6 +56,8 @@ public final class Daemon {
     /** Supervisors this daemon started (it is their parent and watches them). */
     final Map<String, ChildProcess> supervisors = new ConcurrentHashMap<>();
     private final CountDownLatch killed = new CountDownLatch(1);
+    /** Set by {@code handover} ({@code forkd update}): this daemon stops once it has answered, leaving its apps. */
+    volatile boolean handingOver;
 
     private Daemon(Home home) throws IOException {
         this.home = home;
@@ -125,6 +128,14 @@ public final class Daemon {
                 frames.err("forkd: malformed request: " + e.getMessage()).exit(2);
                 return;
             }
+            String op = req.path("op").asString("");
+            int protocol = req.path("protocol").asInt(0);
+            if (protocol != Wire.PROTOCOL && !op.equals("ping") && !op.equals("handover")) {
+                frames.err("forkd: the running daemon (forkd " + Wire.VERSION + ", pid " + ProcessHandle.current().pid()
+                        + ") speaks protocol " + Wire.PROTOCOL + ", this forkd " + (protocol == 0 ? "another" : protocol)
+                        + ": run 'forkd update' with the forkd you mean to use").exit(2);
+                return;
+            }
             int status;
             try {
                 status = new Commands(this, frames, req).run();
@@ -137,6 +148,7 @@ public final class Daemon {
                 status = 70;
             }
             frames.exit(status);
+            if (handingOver) shutdown(); // answered: a new daemon may start
         } catch (IOException | InterruptedException e) {
             // the client went away
         }
@@ -158,7 +170,7 @@ public final class Daemon {
         Home.mkdirPrivate(home.logs(name));
         Files.write(home.supervisorSpec(name), Wire.MAPPER.writeValueAsBytes(spec));
         Path log = home.logs(name).resolve("supervisor.log");
-        List<String> argv = new ArrayList<>(Launch.javaCommand());
+        List<String> argv = new ArrayList<>(Launch.javaCommand(Launch.Role.SUPERVISOR));
         argv.add("supervise");
         argv.add(name);
         ChildProcess p;
@@ -201,7 +213,7 @@ public final class Daemon {
         Thread.ofVirtual().start(() -> restartSupervisor(name));
     }
 
-    private void watchAdopted(String name, long pid) {
+    void watchAdopted(String name, long pid) {
         ProcessHandle.of(pid).ifPresent(h -> h.onExit().thenRun(() -> {
             Registry.Entry e = registry.get(name);
             if (e != null && e.started() && !supervisors.containsKey(name)) {
@@ -216,6 +228,14 @@ public final class Daemon {
         try {
             Registry.Entry e = registry.get(name);
             if (e == null || !e.started() || supervisors.containsKey(name)) return;
+            try {
+                // A successor that took over at forkd update answers on the socket: adopt it, start none.
+                JsonNode status = SupervisorClient.call(home.supervisorSocket(name), Map.of("op", "status"));
+                watchAdopted(name, status.path("supervisor").asLong());
+                return;
+            } catch (IOException gone) {
+                // none: start one
+            }
             try {
                 Thread.sleep(200); // a supervisor that dies at once must not spin
                 Orphans.kill(home.apps().resolve(name + ".pids"));

@@ -9,19 +9,46 @@ import java.util.Map;
 
 /** How forkd starts its own processes (the daemon, the supervisors): this JVM's java and class path. */
 public final class Launch {
+    /**
+     * The heap of each kind of forkd process. The daemon keeps a registry and answers short requests: a small
+     * heap keeps its footprint flat (the serial GC grows the heap towards its cap before it collects hard, so the
+     * cap is what a long-running daemon's RSS settles at). A supervisor also queues its app's log lines when
+     * the disk is slow ({@code LogPump}), so it gets more room.
+     */
+    public enum Role {
+        DAEMON("-Xmx32m"), SUPERVISOR("-Xmx96m"), CLIENT("-Xmx96m");
+
+        private final String maxHeap;
+
+        Role(String maxHeap) {
+            this.maxHeap = maxHeap;
+        }
+    }
+
     private Launch() {}
 
-    /** {@code java <flags> -cp <class path> dev.forkd.cli.Main}; append the subcommand. */
+    /** {@code java <flags> -cp <class path> dev.forkd.cli.Main} for a client; append the subcommand. */
     public static List<String> javaCommand() {
+        return javaCommand(Role.CLIENT);
+    }
+
+    /** {@code java <flags for role> -cp <class path> dev.forkd.cli.Main}; append the subcommand. */
+    public static List<String> javaCommand(Role role) {
+        return javaCommand(role, System.getProperty("java.class.path"));
+    }
+
+    /** As {@link #javaCommand(Role)}, from another class path (a newer forkd's, at {@code forkd update}). */
+    public static List<String> javaCommand(Role role, String classPath) {
         List<String> argv = new ArrayList<>();
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // forkd's own processes are small and long-lived: a small heap, C1 only, the serial GC.
-        argv.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms8m", "-Xmx96m", "-Xss512k",
-                "-XX:CICompilerCount=1", "-Xshare:auto",
+        // forkd's own processes are small and long-lived: a small heap, C1 only, the serial GC, and a heap that
+        // is given back to the OS when it is not used.
+        argv.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms8m", role.maxHeap, "-Xss512k",
+                "-XX:CICompilerCount=1", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xshare:auto",
                 "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
         argv.add("-cp");
         StringBuilder cp = new StringBuilder();
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+        for (String e : classPath.split(File.pathSeparator)) {
             if (!cp.isEmpty()) cp.append(File.pathSeparator);
             cp.append(Path.of(e).toAbsolutePath());
         }

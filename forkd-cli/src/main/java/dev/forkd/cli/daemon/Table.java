@@ -63,13 +63,16 @@ final class Table {
         line(sb, "environment", spec.path("envVariables").asString("?") + " variables");
         line(sb, "instances", spec.path("instances").asString());
         line(sb, "restart", spec.path("restart").asString().toLowerCase(Locale.ROOT).replace('_', '-')
-                + ", at most " + spec.path("maxRestarts").asString() + " within " + seconds(spec.path("window")));
+                + ", at most " + spec.path("maxRestarts").asString() + " within " + seconds(spec.path("window"))
+                + (spec.hasNonNull("restartDelay") ? ", " + seconds(spec.get("restartDelay")) + " apart" : ", with backoff"));
         line(sb, "kill timeout", seconds(spec.path("killTimeout")));
         long maxMemory = spec.path("maxMemory").asLong(0);
         line(sb, "max memory", maxMemory > 0 ? Units.formatSize(maxMemory) : "no limit");
         line(sb, "logs", Units.formatSize(spec.path("logMaxBytes").asLong()) + " x " + spec.path("logFiles").asString()
                 + " files" + (spec.path("timestamps").asBoolean(false) ? ", timestamped" : ""));
-        if (app.hasNonNull("supervisor")) line(sb, "supervisor pid", app.get("supervisor").asString());
+        if (app.hasNonNull("supervisor")) {
+            line(sb, "supervisor pid", app.get("supervisor").asString() + " (forkd " + app.path("version").asString("?") + ")");
+        }
         if (app.hasNonNull("error")) line(sb, "error", app.get("error").asString());
         if (app.hasNonNull("listen")) line(sb, "listens on", app.get("listen").asString());
         if (app.hasNonNull("reloadError")) line(sb, "last reload stopped", app.get("reloadError").asString());

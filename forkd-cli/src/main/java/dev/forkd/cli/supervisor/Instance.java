@@ -276,6 +276,20 @@ final class Instance {
         return null;
     }
 
+    /**
+     * After {@link #start}: waits until its process is ready as a reload's new process must be (READY=1 with
+     * {@code --wait-ready}, else alive after {@code delay}). Returns why not, or null.
+     */
+    String awaitFirstReady(Duration delay) throws InterruptedException {
+        ChildProcess p;
+        synchronized (this) {
+            if (state == State.ERRORED) return error;
+            p = child;
+        }
+        if (p == null) return "not started";
+        return awaitReady(p, delay);
+    }
+
     /** Old processes of past reloads that are still draining. */
     private final List<Thread> draining = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -299,7 +313,8 @@ final class Instance {
             } catch (ExecutionException | TimeoutException e) {
                 // decided below
             }
-            if (said.isDone()) return null;
+            // start() puts a timeout on the same future: completed exceptionally, it is no READY=1.
+            if (said.isDone() && !said.isCompletedExceptionally()) return null;
             if (p.exitStatus().isPresent()) return "the new process exited before it was ready (" + p.exitStatus().get() + ")";
             return "the new process did not send READY=1 within " + spec.readyTimeout().toSeconds() + " s";
         }
@@ -355,11 +370,16 @@ final class Instance {
 
     /** Called with the lock held. */
     private void restartLater(String reason) {
-        Duration uptime = startedAt == null ? Duration.ZERO : Duration.between(startedAt, Instant.now());
-        if (uptime.compareTo(STABLE_AFTER) >= 0) backoff = INITIAL_BACKOFF;
-        Duration delay = backoff;
-        Duration doubled = backoff.multipliedBy(2);
-        backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+        Duration delay;
+        if (spec.restartDelay() != null) {
+            delay = spec.restartDelay();
+        } else {
+            Duration uptime = startedAt == null ? Duration.ZERO : Duration.between(startedAt, Instant.now());
+            if (uptime.compareTo(STABLE_AFTER) >= 0) backoff = INITIAL_BACKOFF;
+            delay = backoff;
+            Duration doubled = backoff.multipliedBy(2);
+            backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+        }
         record(reason);
         state = State.WAITING_RESTART;
         long gen = ++generation;

@@ -1,10 +1,18 @@
 package dev.forkd.cli.supervisor;
 
+import dev.forkd.ChildProcess;
+import dev.forkd.ChildProcesses;
+import dev.forkd.Command;
+import dev.forkd.Signal;
+import dev.forkd.SocketActivation;
+import dev.forkd.SpawnException;
+import dev.forkd.Stdio;
 import dev.forkd.cli.Home;
 import dev.forkd.cli.app.AppSpec;
 import dev.forkd.cli.wire.ControlSocket;
 import dev.forkd.cli.wire.Peers;
 import dev.forkd.cli.wire.ProcessLock;
+import dev.forkd.cli.wire.SupervisorClient;
 import dev.forkd.cli.wire.Wire;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,13 +24,18 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -44,6 +57,8 @@ public final class Supervisor {
     private final AppSpec spec;
     private final List<Instance> instances = new ArrayList<>();
     private String listenError;
+    /** Cluster mode: the listener every instance shares (bound here, or inherited at a takeover). */
+    private ServerSocketChannel listener;
     /** Why the last reload stopped, with its time; null after one that went through. */
     private volatile String reloadError;
     private final Instant startedAt = Instant.now();
@@ -57,38 +72,211 @@ public final class Supervisor {
 
     /** {@code forkd supervise NAME}: runs until stopped; the spec is the daemon's file for NAME. */
     public static int run(Home home, String name) throws Exception {
+        return run(home, name, false);
+    }
+
+    /**
+     * {@code forkd supervise NAME [--takeover]}. With {@code takeover} this process was started by the app's
+     * running supervisor at {@code forkd update} ({@link #handOver}): it takes the listener from it (fd 3, as
+     * socket activation passes it), starts its own instances, and retires its predecessor once they are ready.
+     */
+    public static int run(Home home, String name, boolean takeover) throws Exception {
         home.create();
         AppSpec spec = Wire.MAPPER.readValue(home.supervisorSpec(name).toFile(), AppSpec.class);
         Home.mkdirPrivate(home.logs(name));
         Path lockFile = home.apps().resolve(name + ".lock");
+        Supervisor s = new Supervisor(home, spec);
+        if (takeover) return s.takeOver(lockFile);
         try (ProcessLock lock = ProcessLock.tryLock(lockFile)) {
             if (lock == null) {
                 System.err.println("forkd: a supervisor for " + name + " is already running");
                 return 1;
             }
-            return new Supervisor(home, spec).serve();
+            s.removeStaleNotifySockets();
+            try (ControlSocket control = ControlSocket.bind(home.supervisorSocket(spec.name()))) {
+                ServerSocketChannel listener = null;
+                try {
+                    listener = Listener.open(spec);
+                } catch (IOException e) {
+                    s.listenError = e.getMessage(); // reported by status: the daemon tells the user and cleans up
+                }
+                s.prepare(listener);
+                if (s.listenError == null) for (Instance i : s.instances) i.start();
+                return s.serve(control);
+            }
         }
     }
 
-    private int serve() throws Exception {
-        try (ControlSocket control = ControlSocket.bind(home.supervisorSocket(spec.name()))) {
-            ServerSocketChannel listener = null;
-            try {
-                listener = Listener.open(spec);
-            } catch (IOException e) {
-                listenError = e.getMessage(); // reported by status: the daemon tells the user and cleans up
-            }
-            Readiness readiness = openReadiness(home.apps().resolve(spec.name() + ".notify"));
-            for (int i = 0; i < spec.instances(); i++) {
-                instances.add(new Instance(i, spec, home.logs(spec.name()), listener, readiness, this::pidsChanged));
-            }
-            if (listenError == null) for (Instance i : instances) i.start();
+    private void prepare(ServerSocketChannel listener) {
+        this.listener = listener;
+        Readiness readiness = openReadiness(notifyPath());
+        for (int i = 0; i < spec.instances(); i++) {
+            instances.add(new Instance(i, spec, home.logs(spec.name()), listener, readiness, this::pidsChanged));
+        }
+    }
+
+    private int serve(ControlSocket control) throws InterruptedException, IOException {
+        try {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::stopAll)); // SIGTERM, SIGINT
             Thread.ofVirtual().name("forkd-sample").start(this::sampleLoop);
             control.serve("forkd-control", this::handle);
             stopped.await();
+        } finally {
+            Files.deleteIfExists(notifyPath());
         }
         return 0;
+    }
+
+    /**
+     * This supervisor's NOTIFY_SOCKET: named by its pid, so that a successor at {@code forkd update} binds its
+     * own while its predecessor's instances still have theirs.
+     */
+    private Path notifyPath() {
+        return home.apps().resolve(spec.name() + "." + ProcessHandle.current().pid() + ".notify");
+    }
+
+    /** Sockets of supervisors that died without removing them (kill -9). Called with the app's lock held. */
+    private void removeStaleNotifySockets() {
+        String prefix = spec.name() + ".";
+        try (var files = Files.list(home.apps())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String n = f.getFileName().toString();
+                if (n.startsWith(prefix) && n.endsWith(".notify")) Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            // a stale socket costs a file, nothing more
+        }
+    }
+
+    // ------------------------------------------------------------------ forkd update
+
+    /** How long a successor may take from its start until its instances are ready and it has retired us. */
+    private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(120);
+    /** Set while a successor is starting: completed when it has retired this supervisor. */
+    private CompletableFuture<Void> retired;
+    /** Set while the pid file is not this supervisor's: retired by a successor, or not yet holding the lock. */
+    private volatile boolean retiring;
+
+    /**
+     * {@code handover}: starts a successor from the java command in the request (a newer forkd's, at
+     * {@code forkd update}), handing it the listener as fd 3 with {@code LISTEN_FDS}; answers once the successor
+     * has retired this supervisor (its instances serve), or why it did not (this supervisor keeps the app).
+     */
+    private Map<String, Object> handOver(JsonNode req) throws InterruptedException {
+        CompletableFuture<Void> done;
+        synchronized (this) {
+            if (retired != null || stopping) return Map.of("error", "a handover or a stop is already under way");
+            retired = done = new CompletableFuture<>();
+        }
+        List<String> argv = new ArrayList<>();
+        if (listener != null) argv.addAll(List.of("/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\""));
+        for (JsonNode a : req.path("java")) argv.add(a.asString());
+        argv.addAll(List.of("supervise", spec.name(), "--takeover"));
+        Path log = home.logs(spec.name()).resolve("supervisor.log");
+        Command c = Command.of(argv.getFirst(), argv.subList(1, argv.size()).toArray(String[]::new)).detached(true);
+        String forced = System.getenv("FORKD_HOME");
+        if (forced != null) c = c.env("FORKD_HOME", forced);
+        List<Stdio> stdio = new ArrayList<>(List.of(Stdio.ignore(),
+                Stdio.file(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
+                Stdio.file(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)));
+        if (listener != null) {
+            stdio.add(Stdio.socket(listener));
+            c = c.env("LISTEN_FDS", "1").env("LISTEN_FDNAMES", spec.name()).envRemove("LISTEN_PID");
+        }
+        ChildProcess successor;
+        try {
+            successor = ChildProcesses.spawn(c.stdio(stdio.toArray(Stdio[]::new)));
+        } catch (SpawnException | RuntimeException e) {
+            synchronized (this) {
+                retired = null;
+            }
+            return Map.of("error", "cannot start the new supervisor: " + e.getMessage());
+        }
+        try {
+            CompletableFuture.anyOf(done, successor.onExit()).get(HANDOVER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // decided below
+        }
+        if (done.isDone()) return Map.of("handedOverTo", successor.pid());
+        String why = successor.exitStatus().map(st -> "the new supervisor exited (" + st + ") before it took over")
+                .orElse("the new supervisor did not take over within " + HANDOVER_TIMEOUT.toSeconds() + " s");
+        if (successor.exitStatus().isEmpty()) successor.kill(Signal.SIGKILL);
+        synchronized (this) {
+            retired = null;
+        }
+        return Map.of("error", why + "; see " + log + "; the old supervisor keeps the app");
+    }
+
+    /** {@code retire}, from our successor once its instances are ready: ours stop (they drain), we go. */
+    private Map<String, Object> retire() {
+        CompletableFuture<Void> done;
+        synchronized (this) {
+            done = retired;
+            if (done == null) return Map.of("error", "no handover is under way");
+            retiring = true;
+        }
+        stopAll();
+        done.complete(null);
+        return Map.of("retired", ProcessHandle.current().pid());
+    }
+
+    /**
+     * The successor's side of a handover: the listener from fd 3, instances started and ready (cluster mode;
+     * in fork mode after the predecessor's have stopped, since nothing is shared between them), the predecessor
+     * retired, then this supervisor takes the app's lock and socket. Exits non-zero, stopping what it started,
+     * if its instances do not come up: the predecessor then keeps the app.
+     */
+    private int takeOver(Path lockFile) throws Exception {
+        ServerSocketChannel inherited = null;
+        if (spec.clustered()) {
+            inherited = SocketActivation.server().orElse(null);
+            if (inherited == null) {
+                System.err.println("forkd: takeover of " + spec.name() + ": no listener was inherited");
+                return 1;
+            }
+        }
+        retiring = true; // the pid file is the predecessor's until we hold the lock
+        prepare(inherited);
+        Path predecessor = home.supervisorSocket(spec.name());
+        if (spec.clustered()) {
+            for (Instance i : instances) i.start();
+            for (Instance i : instances) {
+                String failed = i.awaitFirstReady(RELOAD_READY);
+                if (failed != null) {
+                    System.err.println("forkd: takeover of " + spec.name() + ": instance " + i.id() + ": " + failed);
+                    stopAll();
+                    return 1;
+                }
+            }
+            retirePredecessor(predecessor);
+        } else {
+            retirePredecessor(predecessor);
+            for (Instance i : instances) i.start();
+        }
+        long deadline = System.nanoTime() + HANDOVER_TIMEOUT.toNanos();
+        ProcessLock lock;
+        while ((lock = ProcessLock.tryLock(lockFile)) == null) {
+            if (System.nanoTime() > deadline) {
+                System.err.println("forkd: takeover of " + spec.name() + ": the old supervisor did not exit");
+                stopAll();
+                return 1;
+            }
+            Thread.sleep(10);
+        }
+        try (ProcessLock held = lock; ControlSocket control = ControlSocket.bind(home.supervisorSocket(spec.name()))) {
+            retiring = false;
+            pidsChanged();
+            return serve(control);
+        }
+    }
+
+    private static void retirePredecessor(Path socket) {
+        try {
+            JsonNode r = SupervisorClient.call(socket, Map.of("op", "retire"));
+            if (r.hasNonNull("error")) System.err.println("forkd: takeover: the old supervisor said: " + r.get("error").asString());
+        } catch (IOException gone) {
+            System.err.println("forkd: takeover: the old supervisor did not answer (" + gone.getMessage() + "); going on");
+        }
     }
 
     private void handle(SocketChannel c) {
@@ -126,6 +314,13 @@ public final class Supervisor {
                     if (!failures.isEmpty()) s.put("reloadFailed", String.join("; ", failures));
                     yield s;
                 }
+                case "handover" -> {
+                    Map<String, Object> r = handOver(req);
+                    write(c, r);
+                    if (r.containsKey("handedOverTo")) stopped.countDown(); // answered: this supervisor goes
+                    yield null;
+                }
+                case "retire" -> retire();
                 case "stop" -> {
                     stopAll();
                     Map<String, Object> s = status();
@@ -207,6 +402,7 @@ public final class Supervisor {
     }
 
     private void writePidFile() {
+        if (retiring) return; // the pid file is another supervisor's (see takeOver, retire)
         StringBuilder sb = new StringBuilder();
         for (Instance i : instances) {
             for (long pid : i.pids()) sb.append(pid).append(' ').append(ProcStats.startTime(pid)).append('\n');
@@ -238,6 +434,7 @@ public final class Supervisor {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", spec.name());
         m.put("supervisor", ProcessHandle.current().pid());
+        m.put("version", Wire.VERSION);
         m.put("startedAt", startedAt.toString());
         m.put("mode", spec.clustered() ? "cluster" : "fork");
         if (spec.clustered()) m.put("listen", spec.host() + ":" + spec.port());

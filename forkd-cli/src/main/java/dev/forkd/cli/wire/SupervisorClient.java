@@ -1,6 +1,5 @@
-package dev.forkd.cli.daemon;
+package dev.forkd.cli.wire;
 
-import dev.forkd.cli.wire.Wire;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,10 +14,10 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /** One request to an app's supervisor over its socket; the answer is its JSON reply. */
-final class SupervisorClient {
+public final class SupervisorClient {
     private SupervisorClient() {}
 
-    static JsonNode call(Path socket, Map<String, Object> request) throws IOException {
+    public static JsonNode call(Path socket, Map<String, Object> request) throws IOException {
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(socket));
             OutputStream out = Channels.newOutputStream(c);
