@@ -99,4 +99,41 @@ class FaultsTest extends CliFixture {
         assertThat(after).hasSize(2).doesNotContainAnyElementsOf(before);
         for (int n = 0; n < 20; n++) assertThat(ClusterModeTest.request(port)).startsWith("served by ");
     }
+
+    @Test
+    void aSupervisorKilledDuringAReloadIsReplacedAndLeavesNoInstanceBehind() throws Exception {
+        assumeTrue(nodeInstalled(), "node is not installed: skipped");
+        Path app = Files.writeString(tmp.resolve("app.js"), ClusterModeTest.NODE_SERVER);
+        int port = freePort();
+        cli.run("start", "--name", "web", "-i", "2", "--port", Integer.toString(port), "--host", "127.0.0.1", "--",
+                "node", app.toString());
+        ClusterModeTest.awaitServing(port, 2);
+        long supervisor = cli.app("web").path("supervisor").asLong();
+        List<String> argv = new ArrayList<>(Launch.javaCommand());
+        argv.addAll(List.of("reload", "web"));
+        ChildProcess reload = ChildProcesses.spawn(Command.of(argv.getFirst(), argv.subList(1, argv.size())
+                .toArray(String[]::new)).env("FORKD_HOME", cli.home.toString()));
+        // Once the pid file names three processes, the first instance's replacement runs beside it.
+        Path pidFile = cli.home.resolve("run/apps/web.pids");
+        List<Long> running = List.of();
+        for (int n = 0; n < 200 && running.size() < 3; n++) {
+            running = Files.readString(pidFile).lines().map(l -> Long.parseLong(l.split(" ")[0])).toList();
+            Thread.sleep(20);
+        }
+        assertThat(running).hasSize(3);
+        ProcessHandle.of(supervisor).orElseThrow().destroyForcibly();
+        assertThat(reload.waitFor(Duration.ofSeconds(30)).exitCode()).hasValue(1);
+        // The daemon starts a new supervisor; what the dead one ran is killed, not left unsupervised.
+        List<Long> after = List.of();
+        for (int n = 0; n < 200; n++) {
+            JsonNode a = cli.app("web");
+            after = cli.pids("web");
+            if (a.path("supervisor").asLong() != supervisor && after.size() == 2) break;
+            Thread.sleep(100);
+        }
+        assertThat(cli.app("web").path("supervisor").asLong()).isNotEqualTo(supervisor);
+        assertThat(after).hasSize(2).doesNotContainAnyElementsOf(running);
+        for (long pid : running) assertThat(Cli.awaitGone(pid, Duration.ofSeconds(10))).as("pid " + pid).isTrue();
+        ClusterModeTest.awaitServing(port, 2);
+    }
 }
