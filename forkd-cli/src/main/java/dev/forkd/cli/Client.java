@@ -126,6 +126,7 @@ final class Client {
         ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.daemonLog().toFile()))
                 .redirectErrorStream(true);
+        pb.environment().putAll(Launch.childEnvironment(home));
         Process p = pb.start();
         long deadline = System.nanoTime() + DAEMON_START_MILLIS * 1_000_000;
         while (System.nanoTime() < deadline) {

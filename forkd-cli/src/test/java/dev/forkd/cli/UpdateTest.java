@@ -91,7 +91,7 @@ class UpdateTest extends CliFixture {
         // Everything of forkd's now runs the new forkd's code; the old processes are gone.
         long newDaemon = cli.daemonPid();
         assertThat(newDaemon).isNotEqualTo(daemon);
-        assertThat(Cli.commandLine(newDaemon)).contains(v2.toString()).contains("-Xmx32m");
+        assertThat(Cli.commandLine(newDaemon)).contains(v2.toString()).contains("-Xmx24m");
         for (String app : List.of("web", "worker")) {
             assertThat(Cli.commandLine(supervisorPid(app))).as(app).contains(v2.toString()).contains(" supervise " + app);
         }

@@ -16,12 +16,14 @@ public final class Launch {
      * the disk is slow ({@code LogPump}), so it gets more room.
      */
     public enum Role {
-        DAEMON("-Xmx32m"), SUPERVISOR("-Xmx96m"), CLIENT("-Xmx96m");
+        DAEMON("-Xmx24m", "-Xmn4m"), SUPERVISOR("-Xmx96m", "-Xmn8m"), CLIENT("-Xmx96m", "-Xmn8m");
 
         private final String maxHeap;
+        private final String youngHeap;
 
-        Role(String maxHeap) {
+        Role(String maxHeap, String youngHeap) {
             this.maxHeap = maxHeap;
+            this.youngHeap = youngHeap;
         }
     }
 
@@ -43,7 +45,7 @@ public final class Launch {
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // forkd's own processes are small and long-lived: a small heap, C1 only, the serial GC, and a heap that
         // is given back to the OS when it is not used.
-        argv.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms8m", role.maxHeap, "-Xss512k",
+        argv.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms8m", role.maxHeap, role.youngHeap, "-Xss512k",
                 "-XX:CICompilerCount=1", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xshare:auto",
                 "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
         argv.add("-cp");
@@ -57,9 +59,13 @@ public final class Launch {
         return argv;
     }
 
-    /** What forkd's own processes need of the environment: where the forkd home is. */
+    /**
+     * What forkd's own processes need of the environment: where the forkd home is, and few malloc arenas (glibc
+     * gives each thread that mallocs an arena of its own, up to 8 per core, and each keeps what it once held:
+     * tens of MB of a long-running JVM's RSS that nothing uses).
+     */
     public static Map<String, String> childEnvironment(Home home) {
         String forced = System.getenv("FORKD_HOME");
-        return forced != null ? Map.of("FORKD_HOME", forced) : Map.of();
+        return forced != null ? Map.of("FORKD_HOME", forced, "MALLOC_ARENA_MAX", "2") : Map.of("MALLOC_ARENA_MAX", "2");
     }
 }

@@ -174,6 +174,7 @@ public final class Supervisor {
         argv.addAll(List.of("supervise", spec.name(), "--takeover"));
         Path log = home.logs(spec.name()).resolve("supervisor.log");
         Command c = Command.of(argv.getFirst(), argv.subList(1, argv.size()).toArray(String[]::new)).detached(true);
+        c = c.env("MALLOC_ARENA_MAX", "2"); // as Launch.childEnvironment
         String forced = System.getenv("FORKD_HOME");
         if (forced != null) c = c.env("FORKD_HOME", forced);
         List<Stdio> stdio = new ArrayList<>(List.of(Stdio.ignore(),
