@@ -71,7 +71,7 @@ public final class Foreground {
         HealthEndpoint health = null;
         if (healthPort != null) {
             try {
-                health = HealthEndpoint.start(healthPort, status);
+                health = HealthEndpoint.bind(healthPort, status);
             } catch (IOException e) {
                 err.println("forkd: " + spec.name() + ": " + e.getMessage());
                 return 1;
@@ -89,6 +89,7 @@ public final class Foreground {
             i.start();
             if (i.state() == Instance.State.ERRORED) err.println("forkd: " + spec.name() + ": " + i.error());
         }
+        if (health != null) health.serve(); // bound already: a probe that came early waited in its backlog
         long tick = status.tickInterval().toMillis();
         while (!stopRequested.await(tick, TimeUnit.MILLISECONDS)) {
             status.tick();

@@ -32,12 +32,16 @@ final class HealthEndpoint implements AutoCloseable {
         this.server = server;
     }
 
-    /** @throws IOException naming the port when it cannot be bound */
-    static HealthEndpoint start(int port, ServiceStatus status) throws IOException {
+    /**
+     * Binds the port; requests wait in its backlog until {@link #serve()}.
+     *
+     * @throws IOException naming the port when it cannot be bound (or is not 0-65535)
+     */
+    static HealthEndpoint bind(int port, ServiceStatus status) throws IOException {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(port), 64);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new IOException("cannot listen on --health-port " + port + ": " + e.getMessage(), e);
         }
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -51,13 +55,12 @@ final class HealthEndpoint implements AutoCloseable {
                 }
             }
         });
-        server.start();
         return new HealthEndpoint(server);
     }
 
-    /** The port it listens on (the real one for --health-port 0). */
-    int port() {
-        return server.getAddress().getPort();
+    /** Starts answering. */
+    void serve() {
+        server.start();
     }
 
     private static void answer(HttpExchange exchange, int code, String text) throws IOException {

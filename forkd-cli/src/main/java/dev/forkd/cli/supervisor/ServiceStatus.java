@@ -55,7 +55,7 @@ final class ServiceStatus implements AutoCloseable {
 
     /** True while every instance is online and forkd is not stopping: what {@code /readyz} answers. */
     boolean ready() {
-        return phase != Phase.STOPPING && online() == instances.size();
+        return phase != Phase.STOPPING && !instances.isEmpty() && online() == instances.size();
     }
 
     /** The one-line summary {@code STATUS=} and the probe show. */
