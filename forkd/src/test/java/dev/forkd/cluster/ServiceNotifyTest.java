@@ -128,6 +128,23 @@ class ServiceNotifyTest {
     }
 
     @Test
+    void aWorkersDeathAndRespawnShowInTheStatusUntilTheClusterIsWholeAgain() throws Exception {
+        NotifySocket socket = NotifySocket.bindAbstract();
+        cleanUp.add(socket);
+        Inbox inbox = inbox(socket);
+        ChildProcess primary = primary(socket, "0", null); // WATCHDOG_USEC=0: no watchdog
+        BlockingQueue<Message> replies = replies(primary);
+        inbox.next(NotifyMessage::isReady, "READY=1");
+        primary.channel().orElseThrow().send("crash").join();
+        int killed = replies.poll(60, TimeUnit.SECONDS).body().path("killed").asInt();
+        String dying = "1/2 workers ready; worker " + killed + " died (signal: 9 (SIGKILL)), respawning in ";
+        inbox.next(m -> m.status().orElse("").startsWith(dying), "the respawn in the status");
+        inbox.next(m -> m.status().orElse("").equals("2/2 workers ready"), "the cluster whole again");
+        assertThat(inbox.seen).noneMatch(NotifyMessage::isWatchdogPing);
+        assertThat(inbox.seen.stream().filter(NotifyMessage::isReady)).hasSize(1); // a death is no new start-up
+    }
+
+    @Test
     void sigtermAnnouncesStoppingAndAWatchdogMeantForAnotherProcessSendsNoPings() throws Exception {
         NotifySocket socket = NotifySocket.bindAbstract();
         cleanUp.add(socket);

@@ -127,8 +127,9 @@ public final class ServiceNotifier {
     public void reloading() {
         if (!announces) return;
         synchronized (this) {
-            if (phase == Phase.STOPPING) return;
-            if (reloads++ > 0) return; // one RELOADING=1 for overlapping reloads
+            // One RELOADING=1 for overlapping reloads; none before READY=1 (that one still comes once the
+            // workers listen) or while stopping.
+            if (reloads++ > 0 || phase != Phase.READY) return;
             phase = Phase.RELOADING;
             reloadFirstNewId = Integer.MAX_VALUE;
             reloadTotal = aliveReady();
@@ -143,8 +144,8 @@ public final class ServiceNotifier {
     public void reloaded(ReloadResult result, Throwable failure) {
         if (!announces) return;
         synchronized (this) {
-            if (reloads > 0 && --reloads > 0) return;
-            if (phase != Phase.RELOADING) return;
+            if (reloads > 0) reloads--;
+            if (reloads > 0 || phase != Phase.RELOADING) return;
             if (failure != null) lastIncident = "reload failed: " + failure;
             else if (result.failure().isPresent()) lastIncident = "reload stopped: " + result.failure().get();
             else lastIncident = "reloaded " + result.replaced().size() + " workers";
@@ -177,6 +178,8 @@ public final class ServiceNotifier {
                     send(List.of("READY=1", "STATUS=" + readyText()));
                     return;
                 }
+                // Back at full strength after a death: the incident is over.
+                if (phase == Phase.READY && aliveReady() >= target) lastIncident = null;
             }
             case ClusterEvent.Exited x -> {
                 live.remove(x.worker());
