@@ -145,6 +145,32 @@ class ServiceNotifyTest {
     }
 
     @Test
+    void aClusterThatGaveUpWithNoWorkerLeftStopsPingingSoThatTheWatchdogRestartsIt() throws Exception {
+        NotifySocket socket = NotifySocket.bindAbstract();
+        cleanUp.add(socket);
+        Inbox inbox = inbox(socket);
+        ForkOptions o = ForkOptions.of(NotifyPrimary.class.getName(), "crash-loop").env("NOTIFY_SOCKET", socket.address())
+                .env("WATCHDOG_USEC", "10000"); // a ping every 5 ms while it pings
+        ChildProcess primary = ChildProcesses.fork(o);
+        cleanUp.add(() -> {
+            if (primary.exitStatus().isEmpty()) primary.kill(Signal.SIGKILL);
+            primary.waitFor(Duration.ofSeconds(30));
+        });
+        BlockingQueue<Message> replies = replies(primary);
+        NotifyMessage gaveUp = inbox.next(m -> m.status().orElse("").contains("gave up: "), "the reason it gave up");
+        assertThat(gaveUp.status().orElseThrow()).startsWith("starting: 0/2 workers ready; gave up: 3 worker deaths");
+        assertThat(replies.poll(60, TimeUnit.SECONDS).body().asString()).isEqualTo("gave up, none left");
+        int before = inbox.seen.size();
+        primary.channel().orElseThrow().send("disconnect").join();
+        inbox.next(NotifyMessage::isStopping, "STOPPING=1");
+        List<NotifyMessage> afterwards = inbox.seen.subList(before, inbox.seen.size());
+        assertThat(inbox.seen.subList(0, before)).anyMatch(NotifyMessage::isWatchdogPing);
+        // At most the one ping that may have been queued as the last worker's exit was being reported.
+        assertThat(afterwards.stream().filter(NotifyMessage::isWatchdogPing).count()).isLessThanOrEqualTo(1);
+        assertThat(inbox.seen).noneMatch(NotifyMessage::isReady);
+    }
+
+    @Test
     void sigtermAnnouncesStoppingAndAWatchdogMeantForAnotherProcessSendsNoPings() throws Exception {
         NotifySocket socket = NotifySocket.bindAbstract();
         cleanUp.add(socket);

@@ -184,7 +184,7 @@ public final class ServiceNotifier {
             case ClusterEvent.Exited x -> {
                 live.remove(x.worker());
                 listened.remove(x.worker());
-                if (!x.worker().exitedAfterDisconnect()) lastIncident = died(x.worker(), x.status());
+                if (!x.worker().exitedAfterDisconnect() && !gaveUp) lastIncident = died(x.worker(), x.status());
             }
             case ClusterEvent.Respawning r -> lastIncident = "worker " + r.worker().id() + " died ("
                     + r.worker().process().exitStatus().map(Object::toString).orElse("?") + "), respawning in "
