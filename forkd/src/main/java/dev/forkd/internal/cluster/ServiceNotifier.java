@@ -286,11 +286,6 @@ public final class ServiceNotifier {
         }
     }
 
-    /** For tests and toString: whether this cluster's notifier announces. */
-    public boolean announces() {
-        return announces;
-    }
-
     @Override
     public String toString() {
         return "ServiceNotifier[" + (announces ? Optional.ofNullable(System.getenv(Notify.NOTIFY_SOCKET)).orElse("?")
