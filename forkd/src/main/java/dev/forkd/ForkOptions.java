@@ -122,6 +122,16 @@ public final class ForkOptions {
         return o;
     }
 
+    /**
+     * Removes a variable from what the child inherits (undone by a later {@link #env(String, String)} of the
+     * same key), as {@link Command#envRemove} does.
+     */
+    public ForkOptions envRemove(String key) {
+        Map<String, String> m = new LinkedHashMap<>(env);
+        m.put(Objects.requireNonNull(key), null); // null: removed from what the child inherits
+        return with(args, java, classPath, execArgv, Collections.unmodifiableMap(m), cwd, silent, aotCache);
+    }
+
     public ForkOptions cwd(Path dir) {
         return with(args, java, classPath, execArgv, env, Objects.requireNonNull(dir), silent, aotCache);
     }
@@ -243,8 +253,8 @@ public final class ForkOptions {
         argv.addAll(args);
         Stdio std = silent ? Stdio.pipe() : Stdio.inherit();
         Command c = Command.of(launcher.toString(), argv.toArray(String[]::new))
-                .stdio(std, std, std, Stdio.ipc(maxMessageBytes))
-                .env(env);
+                .stdio(std, std, std, Stdio.ipc(maxMessageBytes));
+        for (var e : env.entrySet()) c = e.getValue() == null ? c.envRemove(e.getKey()) : c.env(e.getKey(), e.getValue());
         return cwd != null ? c.cwd(cwd) : c;
     }
 

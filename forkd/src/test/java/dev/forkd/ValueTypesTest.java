@@ -60,4 +60,14 @@ class ValueTypesTest {
         assertThat(base.environment()).doesNotContainKey("FORKD_SURELY_UNSET");
         assertThat(base.envClear().environment()).isEmpty();
     }
+
+    @Test
+    void forkOptionsEnvRemoveDropsAnInheritedVariableUntilALaterEnvSetsIt() {
+        assertThat(System.getenv()).containsKey("PATH");
+        ForkOptions removed = ForkOptions.of("Main").envRemove("PATH");
+        assertThat(removed.toCommand().environment()).doesNotContainKey("PATH");
+        assertThat(removed.env("PATH", "/opt/x").toCommand().environment()).containsEntry("PATH", "/opt/x");
+        assertThat(ForkOptions.of("Main").env("PATH", "/opt/x").envRemove("PATH").toCommand().environment())
+                .doesNotContainKey("PATH");
+    }
 }

@@ -228,18 +228,22 @@ public final class Main implements Callable<Integer> {
     static final class Run implements Callable<Integer> {
         @CommandLine.Mixin
         AppOptions app;
+        @Option(names = "--health-port", description = {"answer GET /readyz (200 when every instance is online, 503",
+                "before that and from SIGTERM on) and /livez on this port, for Kubernetes probes"})
+        Integer healthPort;
 
         @Override
         public Integer call() throws Exception {
             dev.forkd.cli.app.AppSpec spec;
             try {
                 spec = dev.forkd.cli.app.SpecBuilder.build(dev.forkd.cli.wire.Wire.MAPPER.valueToTree(app.toMap()),
-                        Path.of("").toAbsolutePath(), System.getenv(), dev.forkd.cli.app.RestartMode.ON_FAILURE);
+                        Path.of("").toAbsolutePath(), dev.forkd.cli.supervisor.Foreground.appEnvironment(System.getenv()),
+                        dev.forkd.cli.app.RestartMode.ON_FAILURE);
             } catch (IllegalArgumentException e) {
                 System.err.println("forkd: " + e.getMessage());
                 return 2;
             }
-            return new dev.forkd.cli.supervisor.Foreground(spec, System.err).run();
+            return new dev.forkd.cli.supervisor.Foreground(spec, System.err, healthPort).run();
         }
     }
 

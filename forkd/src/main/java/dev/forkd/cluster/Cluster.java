@@ -2,6 +2,7 @@ package dev.forkd.cluster;
 
 import dev.forkd.SpawnException;
 import dev.forkd.internal.cluster.PrimaryCore;
+import dev.forkd.internal.cluster.ServiceNotifier;
 import dev.forkd.internal.cluster.WorkerRuntime;
 import dev.forkd.internal.ipc.HandleAdoption;
 import dev.forkd.ipc.Subscription;
@@ -36,9 +37,12 @@ import java.util.function.Consumer;
  */
 public final class Cluster {
     private final PrimaryCore core;
+    /** systemd's notify protocol when NOTIFY_SOCKET is set; else a notifier that does nothing. */
+    private final ServiceNotifier notifier;
 
-    private Cluster(PrimaryCore core) {
+    private Cluster(PrimaryCore core, ServiceNotifier notifier) {
         this.core = core;
+        this.notifier = notifier;
     }
 
     /** True unless this JVM was forked as a cluster worker. */
@@ -60,6 +64,13 @@ public final class Cluster {
      * Makes this JVM a cluster primary with these settings. (Unlike Node, a JVM may run several independent
      * clusters, e.g. one per application; each has its own workers and ports.)
      *
+     * <p>Under a service manager ({@code NOTIFY_SOCKET} set: systemd's {@code Type=notify}, {@code forkd run
+     * --wait-ready}) the first cluster of the JVM announces itself: {@code READY=1} once
+     * {@link ClusterSettings#workers()} workers listen, {@code RELOADING=1} and {@code READY=1} around a
+     * {@link #reload()}, {@code STOPPING=1} on {@link #disconnect()} and SIGTERM, {@code STATUS=} lines, and
+     * {@code WATCHDOG=1} every half {@code WATCHDOG_USEC}. Workers then do not inherit {@code NOTIFY_SOCKET},
+     * {@code WATCHDOG_USEC} or {@code WATCHDOG_PID}. {@code -Dforkd.cluster.notify=false} turns this off.
+     *
      * @throws IllegalStateException in a worker, or when this JVM was started without
      *     {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (the primary passes sockets to its workers)
      */
@@ -68,7 +79,10 @@ public final class Cluster {
         if (isWorker()) throw new IllegalStateException("a cluster worker cannot be a primary");
         // Fail here, not on the event loop at the first connection: every policy passes sockets to workers.
         HandleAdoption.requireAccess();
-        return new Cluster(new PrimaryCore(settings));
+        ServiceNotifier notifier = ServiceNotifier.forCluster(settings);
+        PrimaryCore core = new PrimaryCore(notifier.workerSettings(settings));
+        notifier.attach(core);
+        return new Cluster(core, notifier);
     }
 
     public ClusterSettings settings() {
@@ -106,6 +120,7 @@ public final class Cluster {
      * shutdown grace, and closes the primary's listening sockets. Completes when all have exited.
      */
     public CompletableFuture<Void> disconnect() {
+        notifier.stopping();
         core.stopRespawning();
         return core.disconnectAll();
     }
@@ -117,6 +132,7 @@ public final class Cluster {
      * workers keep serving. The result comes once every replaced worker has exited.
      */
     public CompletableFuture<ReloadResult> reload() {
-        return core.reload();
+        notifier.reloading();
+        return core.reload().whenComplete(notifier::reloaded);
     }
 }
