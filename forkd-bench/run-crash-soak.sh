@@ -7,11 +7,14 @@
 #   serving  node/hello-activated.js as 1 instance in cluster mode (forkd: --port, the listener as fd 3; PM2:
 #            -i 1, Node's cluster): ROUNDS times kill -9 of the instance, then a request every 10 ms until a new
 #            process answers -> crash-to-serving-again ms (median, min, max), and how many requests were refused
-#            or reset meanwhile (forkd keeps the listener, so a request waits in its queue instead)
+#            or timed out meanwhile (forkd keeps the listener, so a request waits in its queue instead). forkd
+#            runs with --restart-delay $SERVING_DELAY (default 0ms, as PM2 restarts at once); SERVING_DELAY=
+#            (empty) measures forkd's default backoff, which doubles from 100 ms while crashes come < 30 s apart
 #
 # Builds nothing: run `./mvnw -B -q -DskipTests package` first. Needs node, npm (PM2 is installed into
 # forkd-bench/target/pm2 on first use, or give PM2=path/to/pm2), curl.
-# Environment: RESTARTS=1000 ROUNDS=10 PORT=3710 LOG=forkd-bench/target/crash-soak.log JAVA_HOME
+# Environment: RESTARTS=1000 ROUNDS=10 PORT=3710 PARTS="memory serving" SERVING_DELAY=0ms
+#   LOG=forkd-bench/target/crash-soak.log JAVA_HOME
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -22,7 +25,8 @@ if [[ -z "${PM2:-}" ]]; then
   PM2="$here/target/pm2/node_modules/.bin/pm2"
   [[ -x "$PM2" ]] || (mkdir -p "$here/target/pm2" && cd "$here/target/pm2" && npm install --no-audit --no-fund pm2@7 >/dev/null)
 fi
-RESTARTS=${RESTARTS:-1000} ROUNDS=${ROUNDS:-10} PORT=${PORT:-3710}
+RESTARTS=${RESTARTS:-1000} ROUNDS=${ROUNDS:-10} PORT=${PORT:-3710} PARTS=${PARTS:-memory serving}
+SERVING_DELAY=${SERVING_DELAY-0ms}
 LOG=${LOG:-$here/target/crash-soak.log}
 work=$(mktemp -d)
 trap 'FORKD_HOME=$work/forkd "$forkd" kill >/dev/null 2>&1 || true; PM2_HOME=$work/pm2 "$PM2" kill >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
@@ -43,6 +47,7 @@ forkd_restarts() { "$forkd" ls --json | python3 -c 'import json,sys; print(sum(i
 pm2_restarts() { "$PM2" jlist 2>/dev/null | python3 -c 'import json,sys; print(sum(p["pm2_env"]["restart_time"] for p in json.load(sys.stdin)))'; }
 
 # ---- memory after RESTARTS crash-restarts
+if [[ $PARTS == *memory* ]]; then
 "$forkd" start --name crash -i 2 --restart-delay 0ms --max-restarts 100000000 -- node "$here/node/crash.js" >/dev/null
 "$PM2" start "$here/node/crash.js" --name crash -i 2 --max-restarts 100000000 >/dev/null 2>&1
 sleep 3
@@ -57,9 +62,11 @@ echo "forkd after $(forkd_restarts) restarts ($(( $(date +%s) - t0 )) s): $(mem 
 echo "PM2   after $(pm2_restarts) restarts: $(mem $(pm2_pids))" | tee -a "$LOG"
 "$forkd" delete crash >/dev/null
 "$PM2" delete crash >/dev/null 2>&1
+fi
+[[ $PARTS == *serving* ]] || exit 0
 
 # ---- crash to serving again
-"$forkd" start --name hello --port "$PORT" --host 127.0.0.1 -- node "$here/node/hello-activated.js" >/dev/null
+"$forkd" start --name hello --port "$PORT" --host 127.0.0.1 ${SERVING_DELAY:+--restart-delay "$SERVING_DELAY"} -- node "$here/node/hello-activated.js" >/dev/null
 PORT=$((PORT + 1)) "$PM2" start "$here/node/hello-activated.js" --name hello -i 1 >/dev/null 2>&1
 serving_round() { # port -> "ms refused"
   local port=$1 old new refused=0 t0 t1
@@ -82,5 +89,6 @@ for r in $(seq "$ROUNDS"); do
   serving_round "$((PORT + 1))" >> "$work/pm2.txt"; sleep 1
 done
 for impl in forkd pm2; do
-  echo "$impl crash to serving: $(awk '{print $1}' "$work/$impl.txt" | stats), requests refused meanwhile: $(awk '{s+=$2} END {print s}' "$work/$impl.txt") in $ROUNDS crashes" | tee -a "$LOG"
+  note=""; [[ $impl == forkd ]] && note=" (${SERVING_DELAY:+--restart-delay $SERVING_DELAY}${SERVING_DELAY:-default backoff})"
+  echo "$impl crash to serving$note: $(awk '{print $1}' "$work/$impl.txt" | stats), requests refused meanwhile: $(awk '{s+=$2} END {print s}' "$work/$impl.txt") in $ROUNDS crashes" | tee -a "$LOG"
 done
