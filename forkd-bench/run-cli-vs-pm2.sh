@@ -13,6 +13,8 @@
 # forkd-bench/target/pm2 on first use, or give PM2=path/to/pm2), wrk.
 # Environment: ROUNDS=5 RELOAD_S=12 RELOAD_AT=4 PORT=3700 LOG=forkd-bench/target/cli-vs-pm2.log JAVA_HOME
 #   APP=hello-activated (drains keep-alive connections before it exits) or hello-plain (server.close() at once)
+#   WAIT_READY=1: forkd starts the app with --wait-ready (an instance is up when it sends process.send('ready'),
+#   as both apps do once they listen), instead of giving each new instance 1 s
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -28,7 +30,7 @@ ROUNDS=${ROUNDS:-5} RELOAD_S=${RELOAD_S:-12} RELOAD_AT=${RELOAD_AT:-4} PORT=${PO
 LOG=${LOG:-$here/target/cli-vs-pm2.log}
 work=$(mktemp -d)
 trap 'FORKD_HOME=$work/forkd "$forkd" kill >/dev/null 2>&1 || true; PM2_HOME=$work/pm2 "$PM2" kill >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-echo "forkd vs PM2 $("$PM2" --version 2>/dev/null | tail -1), node $(node --version), $(nproc) CPUs, $ROUNDS rounds, app $(basename "$app")" | tee "$LOG"
+echo "forkd vs PM2 $("$PM2" --version 2>/dev/null | tail -1), node $(node --version), $(nproc) CPUs, $ROUNDS rounds, app $(basename "$app")${WAIT_READY:+, forkd --wait-ready}" | tee "$LOG"
 
 mem() { # pid -> "RSS PSS" in MiB
   awk '/^VmRSS/ {r=$2} END {printf "%.1f ", r/1024}' "/proc/$1/status"
@@ -73,7 +75,7 @@ for r in $(seq "$ROUNDS"); do
     port=$((PORT++))
     rm -rf "$work/forkd" "$work/pm2"
     if [[ $impl == forkd ]]; then
-      FORKD_HOME=$work/forkd "$forkd" start --name hello -i 2 --port "$port" --host 127.0.0.1 -- node "$app" >/dev/null
+      FORKD_HOME=$work/forkd "$forkd" start --name hello -i 2 --port "$port" --host 127.0.0.1 ${WAIT_READY:+--wait-ready} -- node "$app" >/dev/null
     else
       PORT=$port PM2_HOME=$work/pm2 "$PM2" start "$app" --name hello -i 2 >/dev/null 2>&1
     fi
