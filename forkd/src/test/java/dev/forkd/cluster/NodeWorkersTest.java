@@ -61,6 +61,11 @@ class NodeWorkersTest {
         }
     }
 
+    static boolean nodeInstalled() {
+        findNode();
+        return nodeAvailable;
+    }
+
     @AfterEach
     void stop() throws Exception {
         for (Cluster c : clusters) c.disconnect().get(30, TimeUnit.SECONDS);
@@ -240,7 +245,7 @@ class NodeWorkersTest {
         assertThat(malformed.get("error").asString())
                 .isEqualTo("queryServer: port must be an integer from 0 to 65535, not \"eighty\"");
         assertThat(json.readTree(out.readLine()).get("udp").asString()).isEqualTo("EAFNOSUPPORT");
-        assertThat(next(q, ClusterEvent.GaveUp.class).reason()).startsWith("cannot listen on queryServer: port must be");
+        assertThat(next(q, ClusterEvent.GaveUp.class).reason()).startsWith("cannot serve what it asked for: queryServer: port must be");
         assertThat(w.process().waitFor().exitCode()).hasValue(0);
     }
 

@@ -218,7 +218,7 @@ public final class PrimaryCore {
             q = ServerQuery.parse(m);
             adopted = adoptedFor(q);
         } catch (ServerQuery.Refused e) {
-            refuse(w, m, "?", e.errno, e.getMessage());
+            refuse(w, m, "?", e.errno, e.getMessage(), "cannot serve what it asked for: " + e.getMessage());
             return;
         }
         SchedulingPolicy policy = settings.schedulingPolicy();
@@ -228,7 +228,8 @@ public final class PrimaryCore {
             try {
                 real = (InetSocketAddress) adopted.getLocalAddress();
             } catch (IOException e) {
-                refuse(w, m, q.where(), ServerQuery.EBADF, "the listener given for " + q.where() + " is closed");
+                String why = "the listener given for " + q.where() + " is closed";
+                refuse(w, m, q.where(), ServerQuery.EBADF, why, "cannot listen on " + q.where() + ": " + why);
                 return;
             }
             key = Protocol.key(real.getAddress().isAnyLocalAddress() ? null : real.getAddress().getHostAddress(),
@@ -252,7 +253,8 @@ public final class PrimaryCore {
                 }
             });
         } catch (java.io.UncheckedIOException e) {
-            refuse(w, m, key, errnoOf(e.getCause()), e.getCause().getMessage() + ": " + q.where());
+            String why = e.getCause().getMessage();
+            refuse(w, m, key, errnoOf(e.getCause()), why + ": " + q.where(), "cannot listen on " + q.where() + ": " + why);
             return;
         }
         if (p.workers.contains(w)) {
@@ -322,7 +324,8 @@ public final class PrimaryCore {
             }
         } catch (IOException e) {
             p.workers.remove(w);
-            refuse(w, m, p.key, errnoOf(e), e.getMessage() + ": " + q.where());
+            refuse(w, m, p.key, errnoOf(e), e.getMessage() + ": " + q.where(),
+                    "cannot listen on " + q.where() + ": " + e.getMessage());
             return;
         }
         r.put("errno", 0);
@@ -398,12 +401,12 @@ public final class PrimaryCore {
     }
 
     /** Answers a queryServer the primary cannot serve, and gives up as {@link #listenFailed} says. */
-    private void refuse(WorkerHandle w, JsonNode m, String key, int errno, String why) {
+    private void refuse(WorkerHandle w, JsonNode m, String key, int errno, String error, String reason) {
         ObjectNode err = Protocol.message(null).put("key", key);
-        err.put("errno", errno).put("error", why);
+        err.put("errno", errno).put("error", error);
         err.putNull("data");
         reply(w, m, err);
-        listenFailed(w, why);
+        listenFailed(w, reason);
     }
 
     private Port adoptPort(String key, ServerSocketChannel listener, SchedulingPolicy policy) throws IOException {
@@ -459,7 +462,7 @@ public final class PrimaryCore {
             if (gaveUp) return;
             gaveUp = true;
         }
-        String reason = "cannot listen on " + why + "; workers that cannot listen are not respawned";
+        String reason = why + "; workers that cannot listen are not respawned";
         LOG.log(System.Logger.Level.ERROR, "worker " + w.id + ": " + reason);
         emit(new ClusterEvent.GaveUp(w, reason));
     }
