@@ -159,6 +159,25 @@ class NodeWorkersTest {
         assertThat(c.workers()).containsOnlyKeys(workers.get(1).id(), fresh.id());
     }
 
+    @Test
+    void aSupervisorForksOneSilentNodeWorkerAtATimeAndDrainsItWithDisconnect() throws Exception {
+        // The forkd command's supervisor drives a cluster this way: it holds the listener, never respawns,
+        // reads each worker's output and takes its 'listening' as readiness.
+        ServerSocketChannel listener = heldListener();
+        Cluster c = cluster(ClusterSettings.of(node("article-cluster.js").stdout(Stdio.pipe()).stderr(Stdio.pipe()))
+                .workers(1).restartPolicy(RestartPolicy.never()).listener(3000, listener));
+        BlockingQueue<ClusterEvent> q = events(c);
+        Worker w = c.fork(Map.of("INSTANCE", "0"));
+        assertThat(next(q, ClusterEvent.Listening.class).worker()).isSameAs(w);
+        assertThat(new BufferedReader(new InputStreamReader(w.process().stdout(), StandardCharsets.UTF_8)).readLine())
+                .isEqualTo("server start " + pid(w));
+        assertThat(get(port(listener))).isEqualTo(pid(w));
+        assertThat(w.disconnect().get(30, TimeUnit.SECONDS).success()).isTrue();
+        assertThat(w.exitedAfterDisconnect()).isTrue();
+        assertThat(c.workers()).isEmpty();
+        assertThat(listener.isOpen()).as("the cluster does not close a listener it was given").isTrue();
+    }
+
     /** Sends a line, returns the reply line ("pid line"). */
     static String line(int port, String text) throws IOException {
         return ClusterTest.request(port, text);
