@@ -1,5 +1,7 @@
 package dev.forkd.cluster;
 
+import dev.forkd.Command;
+import dev.forkd.ForkOptions;
 import dev.forkd.SpawnException;
 import dev.forkd.internal.cluster.PrimaryCore;
 import dev.forkd.internal.cluster.ServiceNotifier;
@@ -30,6 +32,10 @@ import java.util.function.Consumer;
  *     }
  * }
  * }
+ *
+ * <p>Workers can be any program that speaks Node's cluster protocol over the channel on fd 3, an unmodified
+ * Node app included ({@link ClusterSettings#of(dev.forkd.Command)}), and a primary started by systemd's socket
+ * activation serves the sockets it inherited ({@link ClusterSettings#listener(int, String)}).
  *
  * <p>Events arrive in Node's order per worker (fork, online, listening, disconnect, exit) on one virtual
  * thread. A worker whose primary dies exits, even after SIGKILL of the primary. On SIGTERM/SIGINT the primary
@@ -103,6 +109,28 @@ public final class Cluster {
     /** Forks one worker with extra environment variables. */
     public Worker fork(Map<String, String> env) throws SpawnException {
         return core.fork(env);
+    }
+
+    /**
+     * Forks one worker that runs {@code command} instead of what the settings say: a Node worker in a cluster
+     * of JVMs, say. It is spawned as {@link ClusterSettings#of(Command)} describes, takes part in every port
+     * and policy like the others, and its respawn and its reload replacement run the same command.
+     *
+     * {@snippet :
+     * Cluster cluster = Cluster.setupPrimary(ClusterSettings.of(ForkOptions.of("com.example.App")).workers(1));
+     * cluster.start();                                // a JVM worker
+     * cluster.fork(Command.of("node", "server.js"));  // and a Node worker on the same port
+     * }
+     *
+     * @throws IllegalArgumentException if the command's stdio gives fd 3 something other than the channel
+     */
+    public Worker fork(Command command) throws SpawnException {
+        return core.fork(Objects.requireNonNull(command, "command"));
+    }
+
+    /** Forks one worker JVM with {@code options} instead of what the settings say; see {@link #fork(Command)}. */
+    public Worker fork(ForkOptions options) throws SpawnException {
+        return core.fork(options);
     }
 
     /** The workers that are alive, by id. */

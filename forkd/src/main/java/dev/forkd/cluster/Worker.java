@@ -9,7 +9,10 @@ import java.nio.channels.SelectableChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
-/** A worker JVM as the primary sees it: Node's {@code cluster.Worker}. */
+/**
+ * A worker process (a forkd JVM, or any command such as a Node app) as the primary sees it: Node's
+ * {@code cluster.Worker}.
+ */
 public interface Worker {
     /** The worker's id: 1, 2, ... in fork order; a respawned worker gets a new id. */
     int id();

@@ -19,7 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * One listening address of the cluster, in the primary. For ROUND_ROBIN and LOAD_AWARE the primary accepts
  * here (one virtual thread) and hands connections out; for SHARED the workers accept on {@link #listener}
- * themselves; for REUSEPORT with port 0 the socket only reserves the port every worker binds.
+ * themselves; for REUSEPORT with port 0 the socket only reserves the port every worker binds. An adopted
+ * listener (given in the settings, inherited from socket activation) is served the same way but never closed:
+ * closing the port lets go of it.
  */
 final class Port {
     private static final System.Logger LOG = System.getLogger("dev.forkd.cluster");
@@ -38,11 +40,15 @@ final class Port {
     private boolean sweepScheduled; // guarded by this
     private int next;
     private volatile boolean closed;
+    /** The socket was given to the cluster (settings, socket activation): never closed here, only let go. */
+    private final boolean adopted;
 
     private record Queued(SocketChannel connection, long since) {}
 
-    Port(String key, SchedulingPolicy policy, NetworkChannel socket, Duration queueTimeout) throws IOException {
+    Port(String key, SchedulingPolicy policy, NetworkChannel socket, Duration queueTimeout, boolean adopted)
+            throws IOException {
         this.key = key;
+        this.adopted = adopted;
         this.policy = policy;
         this.socket = socket;
         this.address = (InetSocketAddress) socket.getLocalAddress();
@@ -228,6 +234,7 @@ final class Port {
     }
 
     private void closeSocket() {
+        if (adopted) return; // its owner closes it
         try {
             socket.close();
         } catch (IOException ignored) {

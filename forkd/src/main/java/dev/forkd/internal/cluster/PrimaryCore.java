@@ -1,9 +1,10 @@
 package dev.forkd.internal.cluster;
 
-import dev.forkd.ChildProcesses;
+import dev.forkd.Command;
 import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
 import dev.forkd.Signal;
+import dev.forkd.SocketActivation;
 import dev.forkd.SpawnException;
 import dev.forkd.cluster.ClusterEvent;
 import dev.forkd.cluster.ClusterSettings;
@@ -13,10 +14,13 @@ import dev.forkd.cluster.SchedulingPolicy;
 import dev.forkd.cluster.Worker;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.SerialExecutor;
+import dev.forkd.internal.ipc.HandleAdoption;
 import dev.forkd.ipc.Handle;
 import dev.forkd.ipc.Subscription;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
@@ -28,6 +32,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +54,8 @@ public final class PrimaryCore {
     private static final System.Logger LOG = System.getLogger("dev.forkd.cluster");
 
     private final ClusterSettings settings;
+    /** How {@link #fork(Map)} starts a worker: the settings' JVM or command. */
+    private final Launch defaultLaunch;
     private final ConcurrentSkipListMap<Integer, WorkerHandle> workers = new ConcurrentSkipListMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicLong seq = new AtomicLong();
@@ -65,6 +72,7 @@ public final class PrimaryCore {
 
     public PrimaryCore(ClusterSettings settings) {
         this.settings = settings;
+        this.defaultLaunch = settings.command().<Launch>map(Launch.Exec::new).orElseGet(() -> new Launch.Jvm(settings.fork()));
         this.backoff = settings.restartPolicy().initialBackoff();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("forkd-cluster-shutdown")
                 .unstarted(this::shutdownOnExit));
@@ -92,14 +100,24 @@ public final class PrimaryCore {
     // ------------------------------------------------------------------ forking
 
     public Worker fork(Map<String, String> env) throws SpawnException {
-        return forkHandle(env);
+        return forkHandle(defaultLaunch, env);
     }
 
-    private WorkerHandle forkHandle(Map<String, String> env) throws SpawnException {
+    /** Forks one worker that runs {@code command} instead of what the settings say. */
+    public Worker fork(Command command) throws SpawnException {
+        ClusterSettings.of(command); // the one place that checks a worker command
+        return forkHandle(new Launch.Exec(command), Map.of());
+    }
+
+    /** Forks one worker JVM with {@code options} instead of what the settings say. */
+    public Worker fork(ForkOptions options) throws SpawnException {
+        return forkHandle(new Launch.Jvm(Objects.requireNonNull(options, "options")), Map.of());
+    }
+
+    private WorkerHandle forkHandle(Launch launch, Map<String, String> env) throws SpawnException {
         if (shuttingDown) throw new IllegalStateException("the cluster is shutting down");
         int id = ids.incrementAndGet();
-        ForkOptions opts = settings.fork().env(env).env(Protocol.WORKER_ID_VARIABLE, Integer.toString(id));
-        WorkerHandle w = new WorkerHandle(id, ChildProcesses.fork(opts), Map.copyOf(env), this);
+        WorkerHandle w = new WorkerHandle(id, launch.start(id, env), launch, Map.copyOf(env), this);
         workers.put(id, w);
         emit(new ClusterEvent.Forked(w));
         w.channel.onInternalMessage((m, h) -> onInternal(w, m, h));
@@ -119,6 +137,20 @@ public final class PrimaryCore {
 
     private void onInternal(WorkerHandle w, JsonNode m, Optional<Handle> handle) {
         if (!Protocol.isCluster(m)) return;
+        try {
+            onCluster(w, m, handle);
+        } catch (RuntimeException e) {
+            // Nothing a worker sends may break the loop or the other workers (DESIGN §6b).
+            LOG.log(System.Logger.Level.ERROR, "worker " + w.id + ": cannot handle the cluster message " + m, e);
+        }
+    }
+
+    private void onCluster(WorkerHandle w, JsonNode m, Optional<Handle> handle) {
+        handle.ifPresent(h -> {
+            // No act a worker sends comes with a handle: whatever came is not ours to keep.
+            LOG.log(System.Logger.Level.WARNING, "worker " + w.id + " sent a handle with " + m + ": closed it");
+            closeQuietly(h.channel());
+        });
         if (m.has("ack") && !m.has("act")) {
             onReply(w, m);
             return;
@@ -126,13 +158,16 @@ public final class PrimaryCore {
         switch (Protocol.act(m)) {
             case "online" -> {
                 // A forkd worker takes hand-offs back to back; a Node worker gets Node's one-at-a-time rule.
-                if (m.path("forkd").asInt(0) >= 1) w.channel.pipelineHandles(true);
+                if (m.path("forkd").asInt(0) >= 1) {
+                    w.forkd = true;
+                    w.channel.pipelineHandles(true);
+                }
                 w.online = true;
                 emit(new ClusterEvent.Online(w));
             }
             case "queryServer" -> onQueryServer(w, m);
             case "listening" -> {
-                InetSocketAddress address = Protocol.address(m);
+                InetSocketAddress address = listeningAddress(m);
                 w.firstListening.complete(null);
                 emit(new ClusterEvent.Listening(w, address));
             }
@@ -148,7 +183,8 @@ public final class PrimaryCore {
                 w.exitedAfterDisconnect = true;
                 reply(w, m, Protocol.message(null));
             }
-            default -> LOG.log(System.Logger.Level.DEBUG, "worker " + w.id + ": unknown cluster message " + m);
+            // Node's primary ignores what it does not know (test-cluster-invalid-message); so does forkd's.
+            default -> LOG.log(System.Logger.Level.WARNING, "worker " + w.id + ": ignored an unknown cluster message " + m);
         }
     }
 
@@ -157,52 +193,226 @@ public final class PrimaryCore {
         w.channel.sendInternal(reply);
     }
 
+    /**
+     * The address a worker's 'listening' names, as clients reach it: a worker that asked for a port mapped
+     * to an adopted listener believes it listens on the port it asked for (Node checks that it does).
+     */
+    private InetSocketAddress listeningAddress(JsonNode m) {
+        int port = m.path("port").asInt(-1);
+        ServerSocketChannel adopted = port >= 0 ? settings.listeners().get(port) : null;
+        if (adopted == null && m.path("fd").isIntegralNumber()) adopted = adoptedByFd(m.get("fd").asInt());
+        if (adopted != null) {
+            try {
+                return (InetSocketAddress) adopted.getLocalAddress();
+            } catch (IOException | RuntimeException e) {
+                // closed by its owner meanwhile: report what the worker said
+            }
+        }
+        return Protocol.address(m);
+    }
+
     private void onQueryServer(WorkerHandle w, JsonNode m) {
-        String address = m.hasNonNull("address") ? m.get("address").asString() : null;
-        int port = m.path("port").asInt(0);
-        int addressType = m.path("addressType").asInt(4);
-        String key = Protocol.key(address, port, addressType);
+        ServerQuery q;
+        ServerSocketChannel adopted;
+        try {
+            q = ServerQuery.parse(m);
+            adopted = adoptedFor(q);
+        } catch (ServerQuery.Refused e) {
+            refuse(w, m, "?", e.errno, e.getMessage(), "cannot serve what it asked for: " + e.getMessage());
+            return;
+        }
         SchedulingPolicy policy = settings.schedulingPolicy();
+        String key;
+        InetSocketAddress real = null;
+        if (adopted != null) {
+            try {
+                real = (InetSocketAddress) adopted.getLocalAddress();
+            } catch (IOException e) {
+                String why = "the listener given for " + q.where() + " is closed";
+                refuse(w, m, q.where(), ServerQuery.EBADF, why, "cannot listen on " + q.where() + ": " + why);
+                return;
+            }
+            key = Protocol.key(real.getAddress().isAnyLocalAddress() ? null : real.getAddress().getHostAddress(),
+                    real.getPort(), real.getAddress() instanceof Inet6Address ? 6 : 4);
+            boolean samePort = q.port() <= 0 || q.port() == real.getPort();
+            if (policy == SchedulingPolicy.SHARED || policy == SchedulingPolicy.REUSEPORT) {
+                policy = samePort ? SchedulingPolicy.SHARED : SchedulingPolicy.ROUND_ROBIN;
+            }
+        } else {
+            key = Protocol.key(q.address(), q.port(), q.addressType());
+        }
         Port p;
         try {
+            SchedulingPolicy chosen = policy;
+            InetSocketAddress bindTo = adopted != null ? null : Protocol.address(m);
             p = ports.computeIfAbsent(key, k -> {
                 try {
-                    return openPort(k, Protocol.address(m), policy, m.path("backlog").asInt(511));
+                    return adopted != null ? adoptPort(k, adopted, chosen) : openPort(k, bindTo, chosen, q.backlog());
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
         } catch (java.io.UncheckedIOException e) {
-            String where = (address == null ? "*" : address) + ":" + port;
-            ObjectNode err = Protocol.message(null).put("key", key);
-            err.put("errno", errnoOf(e.getCause())).put("error", e.getCause().getMessage() + ": " + where);
-            err.putNull("data");
-            reply(w, m, err);
-            listenFailed(w, where, e.getCause());
+            String why = e.getCause().getMessage();
+            refuse(w, m, key, errnoOf(e.getCause()), why + ": " + q.where(), "cannot listen on " + q.where() + ": " + why);
             return;
         }
-        ObjectNode r = Protocol.message(null).put("key", key).put("policy", policy.name());
+        if (p.workers.contains(w)) {
+            // Node's primary makes a second handle for a second listen on the same address, whose bind fails.
+            ObjectNode err = Protocol.message(null).put("key", key).put("errno", ServerQuery.EADDRINUSE)
+                    .put("error", "this worker already listens on " + q.where());
+            err.putNull("data");
+            reply(w, m, err);
+            return;
+        }
+        if (p.policy == SchedulingPolicy.SHARED && adopted != null && q.port() > 0 && q.port() != real.getPort()
+                && !w.forkd) {
+            ObjectNode err = Protocol.message(null).put("key", key).put("errno", ServerQuery.EADDRINUSE)
+                    .put("error", "port " + q.port() + " is served by a shared listener on port " + real.getPort());
+            err.putNull("data");
+            reply(w, m, err);
+            return;
+        }
+        ObjectNode r = Protocol.message(null).put("key", key).put("policy", p.policy.name());
         r.putNull("data");
-        switch (policy) {
+        p.workers.add(w);
+        switch (p.policy) {
             case SHARED -> {
                 r.put("errno", 0);
                 r.put("ack", m.path("seq").asLong()).put("seq", seq.getAndIncrement());
                 w.channel.sendHandle(r, p.listener(), "net.Native", false);
             }
             case REUSEPORT -> {
-                r.putNull("errno");
-                r.put("reuseport", true);
-                r.set("sockname", Protocol.sockname(p.address));
-                reply(w, m, r);
+                if (w.forkd) {
+                    r.putNull("errno");
+                    r.put("reuseport", true);
+                    r.set("sockname", Protocol.sockname(p.address));
+                    reply(w, m, r);
+                } else {
+                    shareReusePort(w, m, p, r, q);
+                }
             }
             default -> {
-                if (!p.workers.contains(w)) p.workers.add(w);
                 r.putNull("errno");
-                r.set("sockname", Protocol.sockname(p.address));
+                // Node checks that a listener has the port it asked for (net.js checkBindError).
+                InetSocketAddress seen = !w.forkd && q.port() > 0 ? new InetSocketAddress(p.address.getAddress(), q.port())
+                        : p.address;
+                r.set("sockname", Protocol.sockname(seen));
                 reply(w, m, r);
                 p.pump();
             }
         }
+    }
+
+    /**
+     * REUSEPORT for a worker without forkd's runtime (Node's does not bind on its own in a cluster): the primary
+     * binds the worker's own SO_REUSEPORT socket and hands it over as a shared listener, then closes its copy.
+     */
+    private void shareReusePort(WorkerHandle w, JsonNode m, Port p, ObjectNode r, ServerQuery q) {
+        ServerSocketChannel own;
+        try {
+            // The same kind of socket as the others of the port (forkd workers', the reservation): Linux
+            // prefers an AF_INET listener to dual-stack ones, and would give this one every connection.
+            own = ServerSocketChannel.open();
+            try {
+                own.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                own.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                own.bind(p.address, q.backlog());
+            } catch (IOException e) {
+                own.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            p.workers.remove(w);
+            refuse(w, m, p.key, errnoOf(e), e.getMessage() + ": " + q.where(),
+                    "cannot listen on " + q.where() + ": " + e.getMessage());
+            return;
+        }
+        r.put("errno", 0);
+        r.put("ack", m.path("seq").asLong()).put("seq", seq.getAndIncrement());
+        w.channel.sendHandle(r, own, "net.Native", true).whenComplete((v, e) -> {
+            if (e != null) closeQuietly(own);
+        });
+    }
+
+    /**
+     * The listener that serves this request instead of one the primary binds: one given for the port, one
+     * inherited from socket activation bound to the port (or named by {@code listen({fd})}), or null.
+     */
+    private ServerSocketChannel adoptedFor(ServerQuery q) throws ServerQuery.Refused {
+        if (q.fd() >= 0) {
+            ServerSocketChannel byFd = adoptedByFd(q.fd());
+            if (byFd == null) {
+                throw new ServerQuery.Refused(ServerQuery.EBADF, "fd " + q.fd() + " is not a listening socket of the"
+                        + " primary (socket-activated, or given with ClusterSettings.listener)");
+            }
+            return byFd;
+        }
+        ServerSocketChannel given = settings.listeners().get(q.port());
+        if (given != null) return given;
+        if (q.port() == 0) return null;
+        List<SocketActivation.Listener> inherited;
+        try {
+            inherited = SocketActivation.listeners();
+        } catch (IOException e) {
+            throw new ServerQuery.Refused(ServerQuery.EBADF, "cannot take the socket-activated listeners: " + e.getMessage());
+        }
+        ServerSocketChannel wildcard = null;
+        ServerSocketChannel any = null;
+        for (SocketActivation.Listener l : inherited) {
+            if (!(l.channel() instanceof ServerSocketChannel s)) continue;
+            InetSocketAddress a;
+            try {
+                if (!(s.getLocalAddress() instanceof InetSocketAddress isa) || isa.getPort() != q.port()) continue;
+                a = isa;
+            } catch (IOException closed) {
+                continue;
+            }
+            if (q.address() != null && sameHost(q.address(), a)) return s;
+            if (a.getAddress().isAnyLocalAddress() && wildcard == null) wildcard = s;
+            if (any == null) any = s;
+        }
+        // A worker that asks for every interface takes what systemd bound for the port; one that asks for a
+        // host takes the socket bound to that host or to every interface.
+        return q.address() == null ? any : wildcard;
+    }
+
+    private static boolean sameHost(String host, InetSocketAddress bound) {
+        try {
+            return InetAddress.getByName(host).equals(bound.getAddress());
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** A listener given in the settings or inherited from socket activation that is fd {@code fd} here. */
+    private ServerSocketChannel adoptedByFd(int fd) {
+        for (ServerSocketChannel s : settings.listeners().values()) {
+            if (s.isOpen() && HandleAdoption.fdOf(s) == fd) return s;
+        }
+        try {
+            for (SocketActivation.Listener l : SocketActivation.listeners()) {
+                if (l.fd() == fd && l.channel() instanceof ServerSocketChannel s && s.isOpen()) return s;
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot take the socket-activated listeners: " + e.getMessage());
+        }
+        return null;
+    }
+
+    /** Answers a queryServer the primary cannot serve, and gives up as {@link #listenFailed} says. */
+    private void refuse(WorkerHandle w, JsonNode m, String key, int errno, String error, String reason) {
+        ObjectNode err = Protocol.message(null).put("key", key);
+        err.put("errno", errno).put("error", error);
+        err.putNull("data");
+        reply(w, m, err);
+        listenFailed(w, reason);
+    }
+
+    private Port adoptPort(String key, ServerSocketChannel listener, SchedulingPolicy policy) throws IOException {
+        Port p = new Port(key, policy, listener, settings.queueTimeout(), true);
+        if (p.distributes()) p.startAccepting(); // on failure nothing is ours to close: the listener is not
+        return p;
     }
 
     private Port openPort(String key, InetSocketAddress requested, SchedulingPolicy policy, int backlog)
@@ -219,7 +429,7 @@ public final class PrimaryCore {
                 reservation.close();
                 throw e;
             }
-            return new Port(key, policy, reservation, settings.queueTimeout());
+            return new Port(key, policy, reservation, settings.queueTimeout(), false);
         }
         ServerSocketChannel ssc = ServerSocketChannel.open();
         try {
@@ -229,7 +439,7 @@ public final class PrimaryCore {
             ssc.close();
             throw e;
         }
-        Port p = new Port(key, policy, ssc, settings.queueTimeout());
+        Port p = new Port(key, policy, ssc, settings.queueTimeout(), false);
         if (p.distributes()) {
             try {
                 p.startAccepting();
@@ -242,19 +452,18 @@ public final class PrimaryCore {
     }
 
     /**
-     * The primary cannot open a port a worker asked for (in use, not permitted, no such address). Every
-     * worker would fail the same way, so it is not a crash to respawn: the cluster gives up at once, says why,
-     * and the workers that fail to listen are not replaced. (Node's primary binds for round robin too, but
-     * leaves its user's 'exit' handler to re-fork into the same error.)
+     * The primary cannot serve a port a worker asked for (in use, not permitted, no such address, a kind of
+     * socket it does not serve). Every worker would fail the same way, so it is not a crash to respawn: the
+     * cluster gives up at once, says why, and the workers that fail to listen are not replaced. (Node's
+     * primary binds for round robin too, but leaves its user's 'exit' handler to re-fork into the same error.)
      */
-    private void listenFailed(WorkerHandle w, String where, IOException error) {
+    private void listenFailed(WorkerHandle w, String why) {
         synchronized (this) {
             if (gaveUp) return;
             gaveUp = true;
         }
-        String reason = "cannot listen on " + where + ": " + error.getMessage()
-                + "; workers that cannot listen are not respawned";
-        LOG.log(System.Logger.Level.ERROR, reason);
+        String reason = why + "; workers that cannot listen are not respawned";
+        LOG.log(System.Logger.Level.ERROR, "worker " + w.id + ": " + reason);
         emit(new ClusterEvent.GaveUp(w, reason));
     }
 
@@ -290,7 +499,7 @@ public final class PrimaryCore {
         });
     }
 
-    private static void closeQuietly(SocketChannel c) {
+    private static void closeQuietly(java.io.Closeable c) {
         try {
             c.close();
         } catch (IOException ignored) {
@@ -376,7 +585,7 @@ public final class PrimaryCore {
         EventLoop.get().schedule(delay.toNanos(), () -> Thread.ofVirtual().name("forkd-respawn").start(() -> {
             if (shuttingDown || respawnStopped || gaveUp) return;
             try {
-                forkHandle(dead.env);
+                forkHandle(dead.launch, dead.env);
             } catch (SpawnException | RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "respawning worker " + dead.id + " failed: " + e.getMessage());
                 scheduleRespawn(dead, policy);
@@ -440,7 +649,7 @@ public final class PrimaryCore {
             if (old.dead || old.exitedAfterDisconnect) continue;
             WorkerHandle fresh;
             try {
-                fresh = forkHandle(old.env);
+                fresh = forkHandle(old.launch, old.env);
             } catch (SpawnException | RuntimeException e) {
                 return new ReloadResult(replaced, Optional.of("cannot fork a replacement for worker " + old.id + ": "
                         + e.getMessage()));

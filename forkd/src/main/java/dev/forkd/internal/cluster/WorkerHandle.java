@@ -24,6 +24,8 @@ final class WorkerHandle implements Worker {
     final ChildProcess process;
     final IpcChannel channel;
     final Map<String, String> env;
+    /** How this worker was started: its respawn and its reload replacement start the same way. */
+    final Launch launch;
     final long startedNanos = System.nanoTime();
     final PrimaryCore core;
     final Map<Long, Pending> pending = new ConcurrentHashMap<>();
@@ -32,15 +34,18 @@ final class WorkerHandle implements Worker {
     final CompletableFuture<Void> firstListening = new CompletableFuture<>();
     final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
     volatile boolean online;
+    /** It runs forkd's worker runtime (said so in 'online'); false for Node and other foreign workers. */
+    volatile boolean forkd;
     volatile boolean busy;
     volatile boolean draining;
     volatile boolean exitedAfterDisconnect;
     volatile boolean dead;
 
-    WorkerHandle(int id, ChildProcess process, Map<String, String> env, PrimaryCore core) {
+    WorkerHandle(int id, ChildProcess process, Launch launch, Map<String, String> env, PrimaryCore core) {
         this.id = id;
         this.process = process;
         this.channel = (IpcChannel) process.channel().orElseThrow();
+        this.launch = launch;
         this.env = env;
         this.core = core;
     }

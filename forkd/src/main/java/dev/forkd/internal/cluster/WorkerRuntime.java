@@ -151,6 +151,9 @@ public final class WorkerRuntime implements WorkerContext {
         }
         SchedulingPolicy policy = r.has("policy") ? SchedulingPolicy.valueOf(r.get("policy").asString())
                 : reply.handle().isPresent() ? SchedulingPolicy.SHARED : SchedulingPolicy.ROUND_ROBIN;
+        // The primary's key names the port from now on (newconn, close): a port it serves with a listener
+        // it was given may answer to several addresses a worker can ask for.
+        key = r.path("key").isString() ? r.get("key").stringValue() : key;
         ClusterServerImpl server;
         if (reply.handle().isPresent()) {
             ServerSocketChannel shared = ((Handle.Server) reply.handle().get()).channel();
