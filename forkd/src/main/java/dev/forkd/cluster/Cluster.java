@@ -125,12 +125,12 @@ public final class Cluster {
      * @throws IllegalArgumentException if the command's stdio gives fd 3 something other than the channel
      */
     public Worker fork(Command command) throws SpawnException {
-        return core.fork(Objects.requireNonNull(command, "command"));
+        return core.fork(notifier.worker(Objects.requireNonNull(command, "command")));
     }
 
     /** Forks one worker JVM with {@code options} instead of what the settings say; see {@link #fork(Command)}. */
     public Worker fork(ForkOptions options) throws SpawnException {
-        return core.fork(options);
+        return core.fork(notifier.worker(Objects.requireNonNull(options, "options")));
     }
 
     /** The workers that are alive, by id. */

@@ -67,8 +67,8 @@ class ServiceNotifyTest {
         return inbox;
     }
 
-    private ChildProcess primary(NotifySocket socket, String watchdogUsec, String watchdogPid) throws Exception {
-        ForkOptions o = ForkOptions.of(NotifyPrimary.class.getName()).env("NOTIFY_SOCKET", socket.address())
+    private ChildProcess primary(NotifySocket socket, String watchdogUsec, String watchdogPid, String... args) throws Exception {
+        ForkOptions o = ForkOptions.of(NotifyPrimary.class.getName(), args).env("NOTIFY_SOCKET", socket.address())
                 .env("WATCHDOG_USEC", watchdogUsec);
         if (watchdogPid != null) o = o.env("WATCHDOG_PID", watchdogPid);
         ChildProcess p = ChildProcesses.fork(o);
@@ -83,6 +83,25 @@ class ServiceNotifyTest {
         BlockingQueue<Message> q = new LinkedBlockingQueue<>();
         p.channel().orElseThrow().onMessage(q::add);
         return q;
+    }
+
+    @Test
+    void workersThatAreCommandsDoNotInheritTheSocketEither() throws Exception {
+        NotifySocket socket = NotifySocket.bindAbstract();
+        cleanUp.add(socket);
+        Inbox inbox = inbox(socket);
+        ChildProcess primary = primary(socket, "0", null, "command");
+        BlockingQueue<Message> replies = replies(primary);
+        Channel control = primary.channel().orElseThrow();
+        inbox.next(NotifyMessage::isReady, "READY=1");
+        control.send("fork-command").join();
+        assertThat(replies.poll(60, TimeUnit.SECONDS).body().has("forked")).isTrue();
+        control.send("disconnect").join();
+        inbox.next(NotifyMessage::isStopping, "STOPPING=1");
+        assertThat(primary.waitFor(Duration.ofSeconds(60))).isEqualTo(new ExitStatus.Exited(0));
+        // Three workers said STATUS= on whatever NOTIFY_SOCKET they had: none reached the primary's.
+        assertThat(inbox.seen).allSatisfy(m -> assertThat(m.pid()).isEqualTo(OptionalLong.of(primary.pid())));
+        assertThat(inbox.seen).noneMatch(m -> m.status().orElse("").equals("a worker announcing itself"));
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.forkd.internal.cluster;
 
+import dev.forkd.Command;
 import dev.forkd.ExitStatus;
+import dev.forkd.ForkOptions;
 import dev.forkd.Notify;
 import dev.forkd.cluster.ClusterEvent;
 import dev.forkd.cluster.ClusterSettings;
@@ -106,9 +108,22 @@ public final class ServiceNotifier {
     /** {@code settings} with workers that do not inherit the service manager's variables. */
     public ClusterSettings workerSettings(ClusterSettings settings) {
         if (!stripsWorkers) return settings;
-        var fork = settings.fork();
+        if (settings.command().isPresent()) return settings.command(worker(settings.command().get()));
+        return settings.fork(worker(settings.fork()));
+    }
+
+    /** A worker JVM given to {@code Cluster.fork(ForkOptions)}, without the service's variables. */
+    public ForkOptions worker(ForkOptions fork) {
+        if (!stripsWorkers) return fork;
         for (String v : SERVICE_VARIABLES) fork = fork.envRemove(v);
-        return settings.fork(fork);
+        return fork;
+    }
+
+    /** A worker command given to {@code Cluster.fork(Command)} or the settings, without the service's variables. */
+    public Command worker(Command command) {
+        if (!stripsWorkers) return command;
+        for (String v : SERVICE_VARIABLES) command = command.envRemove(v);
+        return command;
     }
 
     /** Starts listening to {@code core}'s events, the watchdog pings, and the JVM's shutdown. */
