@@ -174,6 +174,9 @@ public final class Main implements Callable<Integer> {
         Integer port;
         @Option(names = "--host", description = "the address to listen on in cluster mode (default: all)")
         String host;
+        @Option(names = "--handoff", description = {"cluster mode: 'activation' (the listener as fd 3, default) or 'cluster'",
+                "(Node's cluster protocol: an unmodified Node app's listen(port), forkd's Cluster.worker())"})
+        String handoff;
         @Option(names = "--wait-ready", description = {"an instance is up when it sends READY=1 to its NOTIFY_SOCKET",
                 "(sd_notify, systemd-notify, forkd's Notify.ready()); a reload waits for it"})
         boolean waitReady;
@@ -200,6 +203,7 @@ public final class Main implements Callable<Integer> {
             app.put("timestamps", timestamps);
             if (port != null) app.put("port", port);
             if (host != null) app.put("host", host);
+            if (handoff != null) app.put("handoff", handoff);
             app.put("waitReady", waitReady);
             if (readyTimeout != null) app.put("readyTimeout", readyTimeout);
             return app;

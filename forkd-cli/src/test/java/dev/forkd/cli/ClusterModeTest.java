@@ -214,4 +214,61 @@ class ClusterModeTest extends CliFixture {
         assertThat(cli.pids("jvm")).hasSize(2).doesNotContainAnyElementsOf(before);
         awaitServing(port, 2);
     }
+
+    /** An unmodified Node cluster-style app: it listens on a port of its own choosing, knows nothing of fd 3. */
+    private static final String NODE_PORT_SERVER = """
+            const cluster = require('cluster');
+            const server = require('net').createServer(c => {
+              c.once('data', () => c.end('served by ' + process.pid + ' worker ' + cluster.worker.id + '\\n'));
+            });
+            server.listen(Number(process.env.PORT), () => console.log('listening as worker', cluster.isWorker));
+            """;
+
+    @Test
+    void withHandoffClusterAnUnmodifiedNodeAppIsAClusterWorkerAndReloadsWithoutAFailedRequest() throws Exception {
+        assumeTrue(nodeInstalled(), "node is not installed: skipped");
+        Path server = Files.writeString(tmp.resolve("port-server.js"), NODE_PORT_SERVER);
+        int port = freePort();
+        Output o = cli.run("start", "--name", "nodec", "-i", "2", "--port", Integer.toString(port), "--host", "127.0.0.1",
+                "--handoff", "cluster", "--env", "PORT=" + port, "--", "node", server.toString());
+        assertThat(o.status().success()).as(o.stderrText()).isTrue();
+        awaitServing(port, 2);
+        assertThat(request(port)).matches("served by \\d+ worker \\d+");
+        for (int n = 0; n < 100 && !cli.app("nodec").path("instances").get(1).path("status").asString().equals("online"); n++) {
+            Thread.sleep(100);
+        }
+        assertThat(cli.app("nodec").path("listen").asString()).isEqualTo("127.0.0.1:" + port + " (cluster)");
+        assertThat(cli.run("logs", "nodec", "--lines", "1").stdoutText()).contains("listening as worker true");
+        List<Long> before = cli.pids("nodec");
+        Load load = Load.start(port, 4);
+        Thread.sleep(300);
+        Output reload = cli.run("reload", "nodec");
+        Thread.sleep(300);
+        load.close();
+        assertThat(reload.status().success()).as(reload.stderrText()).isTrue();
+        assertThat(cli.pids("nodec")).hasSize(2).doesNotContainAnyElementsOf(before);
+        for (long pid : before) assertThat(Cli.awaitGone(pid, java.time.Duration.ofSeconds(10))).isTrue();
+        assertThat(load.ok()).isGreaterThan(100);
+        assertThat(load.failed()).as(load.describe()).isZero();
+    }
+
+    @Test
+    void withHandoffClusterForkdAwareJvmWorkersListenThroughClusterWorker() throws Exception {
+        List<String> java = new java.util.ArrayList<>(dev.forkd.cli.daemon.Launch.javaCommand());
+        java.set(java.size() - 1, ClusterJvmServer.class.getName());
+        int port = freePort();
+        java.add(Integer.toString(port));
+        List<String> args = new java.util.ArrayList<>(List.of("start", "--name", "jvmc", "-i", "2", "--port",
+                Integer.toString(port), "--host", "127.0.0.1", "--handoff", "cluster", "--"));
+        args.addAll(java);
+        Output o = cli.run(args.toArray(String[]::new));
+        assertThat(o.status().success()).as(o.stderrText()).isTrue();
+        awaitServing(port, 2);
+        assertThat(request(port)).matches("served by \\d+ jvm-worker \\d+");
+        List<Long> before = cli.pids("jvmc");
+        Output reload = cli.run("reload", "jvmc");
+        assertThat(reload.status().success()).as(reload.stderrText()).isTrue();
+        assertThat(cli.pids("jvmc")).hasSize(2).doesNotContainAnyElementsOf(before);
+        awaitServing(port, 2);
+    }
 }

@@ -31,11 +31,13 @@ import java.util.regex.Pattern;
  * @param readyTimeout how long a new instance may take to say it is ready before a reload gives up on it
  * @param restartDelay a fixed wait before each restart (PM2's {@code --restart-delay}); null: an exponential
  *                     backoff from 100 ms to 15 s, reset once an instance has run for 30 s
+ * @param handoff      cluster mode: how the instances get the listener (default {@link Handoff#ACTIVATION})
  */
 public record AppSpec(String name, List<String> command, String cwd, Map<String, String> env, int instances,
                       RestartMode restart, int maxRestarts, Duration window, Duration killTimeout, long maxMemory,
                       long logMaxBytes, int logFiles, boolean timestamps, int port, String host,
-                      boolean waitReady, Duration readyTimeout, Duration restartDelay) {
+                      boolean waitReady, Duration readyTimeout, Duration restartDelay,
+                      Handoff handoff) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     public static final int DEFAULT_MAX_RESTARTS = 10;
@@ -71,6 +73,7 @@ public record AppSpec(String name, List<String> command, String cwd, Map<String,
         host = host == null || host.isEmpty() ? "0.0.0.0" : host;
         if (readyTimeout == null) readyTimeout = DEFAULT_READY_TIMEOUT;
         requirePositive(readyTimeout, "ready timeout", name);
+        if (handoff == null) handoff = Handoff.ACTIVATION;
         if (restartDelay != null && restartDelay.isNegative()) {
             throw new IllegalArgumentException("app " + name + ": restart delay cannot be negative");
         }
@@ -90,6 +93,6 @@ public record AppSpec(String name, List<String> command, String cwd, Map<String,
     public static AppSpec of(String name, List<String> command, String cwd) {
         return new AppSpec(name, command, cwd, Map.of(), 1, RestartMode.ALWAYS, DEFAULT_MAX_RESTARTS, DEFAULT_WINDOW,
                 DEFAULT_KILL_TIMEOUT, 0, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_FILES, false, 0, "0.0.0.0", false,
-                DEFAULT_READY_TIMEOUT, null);
+                DEFAULT_READY_TIMEOUT, null, Handoff.ACTIVATION);
     }
 }

@@ -69,6 +69,9 @@ import tools.jackson.databind.exc.PropertyBindingException;
  * <tr><td>{@code killTimeout}</td><td>a duration</td><td>{@link AppSpec#DEFAULT_KILL_TIMEOUT} (5s)</td></tr>
  * <tr><td>{@code restartDelay}</td><td>a duration: a fixed wait before each restart (PM2's
  *     {@code restart_delay})</td><td>a backoff from 100ms, doubling to 15s</td></tr>
+ * <tr><td>{@code handoff}</td><td>{@code activation} (the listener as fd 3, systemd's socket activation) or
+ *     {@code cluster} (Node's cluster protocol: unmodified Node cluster apps, forkd-aware JVMs)</td>
+ *     <td>{@code activation}</td></tr>
  * <tr><td>{@code maxMemory}</td><td>a size ({@link Units#size}: {@code 4096}, {@code 512k}, {@code 512m},
  *     {@code 1GiB}, powers of 1024); 0: no limit</td><td>0</td></tr>
  * <tr><td>{@code env}</td><td>a mapping of variable names to scalars, added over the base environment; a number
@@ -210,7 +213,8 @@ public final class Ecosystem {
                 or(app.host(), Function.identity(), d.host()),
                 or(app.waitReady(), Function.identity(), d.waitReady()),
                 or(app.readyTimeout(), Function.identity(), d.readyTimeout()),
-                or(app.restartDelay(), Function.identity(), d.restartDelay()));
+                or(app.restartDelay(), Function.identity(), d.restartDelay()),
+                or(app.handoff(), Function.identity(), d.handoff()));
     }
 
     private static <T, R> R or(T value, Function<T, R> get, R otherwise) {

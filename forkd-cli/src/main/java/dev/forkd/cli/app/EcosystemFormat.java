@@ -59,7 +59,7 @@ final class EcosystemFormat {
     record App(Located<String> name, Argv command, Located<String> cwd, Instances instances, RestartMode restart,
                Integer maxRestarts, Duration window, Duration killTimeout, Bytes maxMemory, Map<String, String> env,
                Bytes logMaxSize, Integer logFiles, Boolean timestamps, Integer port, String host,
-               Boolean waitReady, Duration readyTimeout, Duration restartDelay,
+               Boolean waitReady, Duration readyTimeout, Duration restartDelay, Handoff handoff,
                @JsonAnySetter @JsonIgnore Map<String, Unknown> unknownKeys) {}
 
     /** The value of a key that no component names; never made, since its deserializer rejects the key. */
@@ -107,6 +107,7 @@ final class EcosystemFormat {
                 s -> new Bytes(Units.size(s))));
         m.addDeserializer(Instances.class, new Scalar<>(Instances.class, "a whole number or \"max\"",
                 EcosystemFormat::instances));
+        m.addDeserializer(Handoff.class, new Scalar<>(Handoff.class, "activation or cluster", Handoff::parse));
         m.addDeserializer(RestartMode.class, new Scalar<>(RestartMode.class, "always, on-failure or never",
                 RestartMode::parse));
         m.addDeserializer(Argv.class, new ArgvDeserializer());

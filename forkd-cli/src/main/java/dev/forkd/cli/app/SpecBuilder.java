@@ -64,6 +64,7 @@ public final class SpecBuilder {
                 a.hasNonNull("host") ? a.get("host").asString() : null,
                 a.path("waitReady").asBoolean(false),
                 a.hasNonNull("readyTimeout") ? Units.duration(a.get("readyTimeout").asString()) : null,
-                a.hasNonNull("restartDelay") ? Units.duration(a.get("restartDelay").asString()) : null);
+                a.hasNonNull("restartDelay") ? Units.duration(a.get("restartDelay").asString()) : null,
+                a.hasNonNull("handoff") ? Handoff.parse(a.get("handoff").asString()) : null);
     }
 }

@@ -16,14 +16,12 @@ public final class Launch {
      * the disk is slow ({@code LogPump}), so it gets more room.
      */
     public enum Role {
-        DAEMON("-Xmx24m", "-Xmn4m"), SUPERVISOR("-Xmx96m", "-Xmn8m"), CLIENT("-Xmx96m", "-Xmn8m");
+        DAEMON("-Xmx24m", "-Xmn4m"), SUPERVISOR("-Xmx96m"), CLIENT("-Xmx96m");
 
-        private final String maxHeap;
-        private final String youngHeap;
+        private final List<String> heap;
 
-        Role(String maxHeap, String youngHeap) {
-            this.maxHeap = maxHeap;
-            this.youngHeap = youngHeap;
+        Role(String... heap) {
+            this.heap = List.of(heap); // a young generation set here must stay below -Xms (8m)
         }
     }
 
@@ -45,8 +43,9 @@ public final class Launch {
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // forkd's own processes are small and long-lived: a small heap, C1 only, the serial GC, and a heap that
         // is given back to the OS when it is not used.
-        argv.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms8m", role.maxHeap, role.youngHeap, "-Xss512k",
-                "-XX:CICompilerCount=1", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xshare:auto",
+        argv.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms8m"));
+        argv.addAll(role.heap);
+        argv.addAll(List.of("-Xss512k", "-XX:CICompilerCount=1", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xshare:auto",
                 "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
         argv.add("-cp");
         StringBuilder cp = new StringBuilder();

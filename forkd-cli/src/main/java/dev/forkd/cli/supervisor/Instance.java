@@ -8,6 +8,8 @@ import dev.forkd.Signal;
 import dev.forkd.SpawnException;
 import dev.forkd.Stdio;
 import dev.forkd.cli.app.AppSpec;
+import dev.forkd.cluster.Cluster;
+import dev.forkd.cluster.Worker;
 import dev.forkd.cli.app.RestartMode;
 import dev.forkd.cli.app.Units;
 import java.nio.channels.ServerSocketChannel;
@@ -76,8 +78,21 @@ final class Instance {
 
     /** The app's NOTIFY_SOCKET, or null (forkd run without one). */
     private final Readiness readiness;
+    /**
+     * Cluster mode with {@code --handoff cluster}: the supervisor's cluster, whose workers this instance's
+     * processes are (Node's cluster protocol over an IPC channel on fd 3, not the listener as fd 3); else null.
+     */
+    private final Cluster cluster;
+    /** The cluster workers of this instance's processes, by pid. */
+    private final Map<Long, Worker> workers = new java.util.concurrent.ConcurrentHashMap<>();
 
     Instance(int id, AppSpec spec, Path logDir, ServerSocketChannel listener, Readiness readiness, Runnable onChange) {
+        this(id, spec, logDir, listener, null, readiness, onChange);
+    }
+
+    Instance(int id, AppSpec spec, Path logDir, ServerSocketChannel listener, Cluster cluster, Readiness readiness,
+             Runnable onChange) {
+        this.cluster = cluster;
         this.id = id;
         this.readiness = readiness;
         this.spec = spec;
@@ -127,7 +142,7 @@ final class Instance {
         startedAt = Instant.now();
         cpuTicks = 0;
         cpuNanos = System.nanoTime();
-        boolean gated = spec.waitReady() && readiness != null;
+        boolean gated = gated();
         state = gated ? State.STARTING : State.ONLINE;
         // Last: a process that has exited already runs exited() right here, which must find the state set.
         watch(p);
@@ -139,11 +154,21 @@ final class Instance {
         onChange.run();
     }
 
+    /** Up when it says so (--wait-ready) or, as a cluster worker, when it listens; not as soon as it runs. */
+    private boolean gated() {
+        return (spec.waitReady() || cluster != null) && readiness != null;
+    }
+
+    /** What a gated process did not do in time. */
+    private String readySignal() {
+        return spec.waitReady() ? "send READY=1" : "listen";
+    }
+
     private synchronized void becameReady(ChildProcess p, Throwable timedOut) {
         if (p != child || state != State.STARTING) return;
         state = State.ONLINE;
         if (timedOut != null) {
-            error = "no READY=1 within " + spec.readyTimeout().toSeconds() + " s of the start; counted as up";
+            error = "did not " + readySignal() + " within " + spec.readyTimeout().toSeconds() + " s of the start; counted as up";
         }
         notifyAll();
     }
@@ -156,7 +181,8 @@ final class Instance {
      */
     private ChildProcess spawn() throws SpawnException {
         List<String> argv = new ArrayList<>();
-        if (listener != null) {
+        boolean activation = listener != null && cluster == null;
+        if (activation) {
             // Through the shell a missing program would be a crash loop of exit 127: say so at once instead.
             requireExecutable(spec.command().getFirst());
             argv.addAll(List.of("/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\""));
@@ -170,15 +196,32 @@ final class Instance {
         if (readiness != null) c = c.env("NOTIFY_SOCKET", readiness.address());
         Stdio out = outLog == null ? Stdio.inherit() : Stdio.pipe(); // forkd run: straight to ours
         // With --wait-ready, also an IPC channel (NODE_CHANNEL_FD, after the listener): PM2's process.send('ready').
-        boolean ipc = spec.waitReady() && readiness != null;
+        boolean ipc = spec.waitReady() && readiness != null && cluster == null;
         List<Stdio> stdio = new ArrayList<>(List.of(Stdio.ignore(), out, out));
-        if (listener != null) {
+        if (activation) {
             stdio.add(Stdio.socket(listener));
             c = c.env("LISTEN_FDS", "1").env("LISTEN_FDNAMES", spec.name()).envRemove("LISTEN_PID");
         }
         if (ipc) stdio.add(Stdio.ipc());
         c = c.stdio(stdio.toArray(Stdio[]::new));
-        ChildProcess p = ChildProcesses.spawn(c);
+        ChildProcess p;
+        if (cluster != null) {
+            // A cluster worker: its channel (fd 3) carries Node's cluster protocol, and a 'ready' message too.
+            Worker w = cluster.fork(c);
+            p = w.process();
+            long pid = p.pid();
+            workers.put(pid, w);
+            p.onExit().whenComplete((st, e) -> workers.remove(pid));
+            if (readiness != null && spec.waitReady()) {
+                w.onMessage(m -> {
+                    if (m.body().isString() && m.body().asString().equals("ready")) {
+                        Thread.ofVirtual().start(() -> readiness.markReady(pid)); // off the loop thread
+                    }
+                });
+            }
+        } else {
+            p = ChildProcesses.spawn(c);
+        }
         if (ipc) {
             long pid = p.pid();
             p.channel().ifPresent(ch -> ch.onMessage(m -> {
@@ -306,7 +349,7 @@ final class Instance {
      * (within the ready timeout); else until it has run for {@code delay}. Returns why not, or null.
      */
     private String awaitReady(ChildProcess p, Duration delay) throws InterruptedException {
-        if (spec.waitReady() && readiness != null) {
+        if (gated()) {
             CompletableFuture<Void> said = readiness.readiness(p.pid());
             try {
                 CompletableFuture.anyOf(said, p.onExit()).get(spec.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -316,7 +359,7 @@ final class Instance {
             // start() puts a timeout on the same future: completed exceptionally, it is no READY=1.
             if (said.isDone() && !said.isCompletedExceptionally()) return null;
             if (p.exitStatus().isPresent()) return "the new process exited before it was ready (" + p.exitStatus().get() + ")";
-            return "the new process did not send READY=1 within " + spec.readyTimeout().toSeconds() + " s";
+            return "the new process did not " + readySignal() + " within " + spec.readyTimeout().toSeconds() + " s";
         }
         try {
             p.waitFor(delay);
@@ -328,7 +371,12 @@ final class Instance {
 
     /** SIGTERM, then SIGKILL after the kill timeout; returns once the process has exited. */
     private void terminate(ChildProcess p) throws InterruptedException {
-        p.kill(Signal.SIGTERM);
+        Worker w = workers.get(p.pid());
+        if (w != null && w.isConnected()) {
+            w.disconnect(); // Node's worker.disconnect(): no new connections, servers closed, exit when done
+        } else {
+            p.kill(Signal.SIGTERM);
+        }
         try {
             p.waitFor(spec.killTimeout());
         } catch (TimeoutException e) {

@@ -9,6 +9,11 @@ import dev.forkd.SpawnException;
 import dev.forkd.Stdio;
 import dev.forkd.cli.Home;
 import dev.forkd.cli.app.AppSpec;
+import dev.forkd.cli.app.Handoff;
+import dev.forkd.cluster.Cluster;
+import dev.forkd.cluster.ClusterEvent;
+import dev.forkd.cluster.ClusterSettings;
+import dev.forkd.cluster.RestartPolicy;
 import dev.forkd.cli.wire.ControlSocket;
 import dev.forkd.cli.wire.Peers;
 import dev.forkd.cli.wire.ProcessLock;
@@ -110,9 +115,34 @@ public final class Supervisor {
     private void prepare(ServerSocketChannel listener) {
         this.listener = listener;
         Readiness readiness = openReadiness(notifyPath());
+        Cluster cluster = listener != null && spec.handoff() == Handoff.CLUSTER ? cluster(listener, readiness) : null;
         for (int i = 0; i < spec.instances(); i++) {
-            instances.add(new Instance(i, spec, home.logs(spec.name()), listener, readiness, this::pidsChanged));
+            instances.add(new Instance(i, spec, home.logs(spec.name()), listener, cluster, readiness, this::pidsChanged));
         }
+    }
+
+    /**
+     * {@code --handoff cluster}: a forkd cluster primary whose workers are the instances' processes, each forked
+     * by its instance (this supervisor restarts them, the cluster never does). A worker's {@code listen(port)} on
+     * the app's port gets this supervisor's listener, and the primary hands each connection to a worker that is
+     * not busy. A worker that listens is up (unless {@code --wait-ready} asks for READY=1 or 'ready').
+     */
+    private Cluster cluster(ServerSocketChannel listener, Readiness readiness) {
+        // This supervisor is not the service the instances' NOTIFY_SOCKET belongs to: it announces nothing itself.
+        System.setProperty("forkd.cluster.notify", "false");
+        Cluster c = Cluster.setupPrimary(ClusterSettings.of(Command.of(spec.command().getFirst()))
+                .workers(spec.instances()).restartPolicy(RestartPolicy.never())
+                .shutdownGrace(spec.killTimeout()).readyTimeout(spec.readyTimeout())
+                .listener(spec.port(), listener));
+        if (readiness != null && !spec.waitReady()) {
+            c.onEvent(e -> {
+                if (e instanceof ClusterEvent.Listening l) {
+                    long pid = l.worker().process().pid();
+                    Thread.ofVirtual().start(() -> readiness.markReady(pid)); // off the loop thread
+                }
+            });
+        }
+        return c;
     }
 
     private int serve(ControlSocket control) throws InterruptedException, IOException {
@@ -438,7 +468,7 @@ public final class Supervisor {
         m.put("version", Wire.VERSION);
         m.put("startedAt", startedAt.toString());
         m.put("mode", spec.clustered() ? "cluster" : "fork");
-        if (spec.clustered()) m.put("listen", spec.host() + ":" + spec.port());
+        if (spec.clustered()) m.put("listen", spec.host() + ":" + spec.port() + " (" + spec.handoff().label() + ")");
         if (listenError != null) m.put("error", listenError);
         if (reloadError != null) m.put("reloadError", reloadError);
         // The spec without its environment, which holds the whole shell environment of whoever started it.

@@ -74,10 +74,10 @@ class EcosystemTest {
         return List.of(
                 new AppSpec("api", List.of("java", "-jar", "api.jar", "--port", "3000"), dir.resolve("api").toString(),
                         Map.of("HOME", "/home/ada", "PORT", "3000", "DEBUG", "false"), CPUS, RestartMode.ON_FAILURE, 3,
-                        Duration.ofMinutes(2), Duration.ofSeconds(10), 512L << 20, 20L << 20, 3, true, 0, null, false, null, null),
+                        Duration.ofMinutes(2), Duration.ofSeconds(10), 512L << 20, 20L << 20, 3, true, 0, null, false, null, null, null),
                 new AppSpec("worker", List.of("./worker", "--queue", "jobs"), dir.toString(), BASE, 1,
                         RestartMode.ALWAYS, AppSpec.DEFAULT_MAX_RESTARTS, AppSpec.DEFAULT_WINDOW,
-                        AppSpec.DEFAULT_KILL_TIMEOUT, 0, AppSpec.DEFAULT_LOG_MAX_BYTES, AppSpec.DEFAULT_LOG_FILES, false, 0, null, false, null, null));
+                        AppSpec.DEFAULT_KILL_TIMEOUT, 0, AppSpec.DEFAULT_LOG_MAX_BYTES, AppSpec.DEFAULT_LOG_FILES, false, 0, null, false, null, null, null));
     }
 
     @Test
@@ -213,7 +213,7 @@ class EcosystemTest {
     void anUnknownFieldNamesTheAppAndListsTheKnownOnes() throws IOException {
         fails("app.yaml", "apps:\n  - name: api\n    command: ./api\n    instancse: 2\n",
                 ":4:16: apps[0]: unknown field \"instancse\" (known: name, command, cwd, instances, restart,"
-                        + " maxRestarts, window, killTimeout, maxMemory, env, logMaxSize, logFiles, timestamps, port, host, waitReady, readyTimeout, restartDelay)");
+                        + " maxRestarts, window, killTimeout, maxMemory, env, logMaxSize, logFiles, timestamps, port, host, waitReady, readyTimeout, restartDelay, handoff)");
     }
 
     @Test
@@ -226,14 +226,14 @@ class EcosystemTest {
     void theAnySetterBehindUnknownFieldsIsNotAKeyEither() throws IOException {
         fails("app.yaml", "apps:\n  - name: api\n    command: ./api\n    unknownKeys: {}\n",
                 ":4:19: apps[0]: unknown field \"unknownKeys\" (known: name, command, cwd, instances, restart,"
-                        + " maxRestarts, window, killTimeout, maxMemory, env, logMaxSize, logFiles, timestamps, port, host, waitReady, readyTimeout, restartDelay)");
+                        + " maxRestarts, window, killTimeout, maxMemory, env, logMaxSize, logFiles, timestamps, port, host, waitReady, readyTimeout, restartDelay, handoff)");
     }
 
     @Test
     void anUnknownFieldInJsonNamesItsLine() throws IOException {
         fails("app.json", "{\"apps\": [\n  {\"name\": \"api\", \"command\": \"./api\",\n   \"instancse\": 2}\n]}\n",
                 ":3:17: apps[0]: unknown field \"instancse\" (known: name, command, cwd, instances, restart,"
-                        + " maxRestarts, window, killTimeout, maxMemory, env, logMaxSize, logFiles, timestamps, port, host, waitReady, readyTimeout, restartDelay)");
+                        + " maxRestarts, window, killTimeout, maxMemory, env, logMaxSize, logFiles, timestamps, port, host, waitReady, readyTimeout, restartDelay, handoff)");
     }
 
     @Test
