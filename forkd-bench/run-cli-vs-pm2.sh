@@ -15,6 +15,9 @@
 #   APP=hello-activated (drains keep-alive connections before it exits) or hello-plain (server.close() at once)
 #   WAIT_READY=1: forkd starts the app with --wait-ready (an instance is up when it sends process.send('ready'),
 #   as both apps do once they listen), instead of giving each new instance 1 s
+#   FORKD_APP=jetty: forkd runs the cluster demo's forkd-aware Jetty worker instead (forkd-examples'
+#   DemoWorker, --handoff cluster: up when it listens, drained by the primary's disconnect); PM2 keeps the
+#   Node app. Needs forkd-examples/target/forkd-examples.jar (the same package command)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -30,7 +33,7 @@ ROUNDS=${ROUNDS:-5} RELOAD_S=${RELOAD_S:-12} RELOAD_AT=${RELOAD_AT:-4} PORT=${PO
 LOG=${LOG:-$here/target/cli-vs-pm2.log}
 work=$(mktemp -d)
 trap 'FORKD_HOME=$work/forkd "$forkd" kill >/dev/null 2>&1 || true; PM2_HOME=$work/pm2 "$PM2" kill >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-echo "forkd vs PM2 $("$PM2" --version 2>/dev/null | tail -1), node $(node --version), $(nproc) CPUs, $ROUNDS rounds, app $(basename "$app")${WAIT_READY:+, forkd --wait-ready}" | tee "$LOG"
+echo "forkd vs PM2 $("$PM2" --version 2>/dev/null | tail -1), node $(node --version), $(nproc) CPUs, $ROUNDS rounds, app $(basename "$app")${WAIT_READY:+, forkd --wait-ready}${FORKD_APP:+, forkd serving $FORKD_APP}" | tee "$LOG"
 
 mem() { # pid -> "RSS PSS" in MiB
   awk '/^VmRSS/ {r=$2} END {printf "%.1f ", r/1024}' "/proc/$1/status"
@@ -75,7 +78,14 @@ for r in $(seq "$ROUNDS"); do
     port=$((PORT++))
     rm -rf "$work/forkd" "$work/pm2"
     if [[ $impl == forkd ]]; then
-      FORKD_HOME=$work/forkd "$forkd" start --name hello -i 2 --port "$port" --host 127.0.0.1 ${WAIT_READY:+--wait-ready} -- node "$app" >/dev/null
+      if [[ ${FORKD_APP:-} == jetty ]]; then
+        FORKD_HOME=$work/forkd "$forkd" start --name hello -i 2 --port "$port" --host 127.0.0.1 --handoff cluster -- \
+          "${JAVA_HOME:+$JAVA_HOME/bin/}java" -XX:+UseSerialGC -Xshare:auto --enable-native-access=ALL-UNNAMED \
+          --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp "$root/forkd-examples/target/forkd-examples.jar" \
+          dev.forkd.examples.cluster.DemoWorker "$port" >/dev/null
+      else
+        FORKD_HOME=$work/forkd "$forkd" start --name hello -i 2 --port "$port" --host 127.0.0.1 ${WAIT_READY:+--wait-ready} -- node "$app" >/dev/null
+      fi
     else
       PORT=$port PM2_HOME=$work/pm2 "$PM2" start "$app" --name hello -i 2 >/dev/null 2>&1
     fi
