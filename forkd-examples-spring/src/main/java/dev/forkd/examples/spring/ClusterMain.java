@@ -1,0 +1,31 @@
+package dev.forkd.examples.spring;
+
+import dev.forkd.cluster.Cluster;
+import dev.forkd.cluster.ClusterSettings;
+import java.time.Duration;
+
+/**
+ * {@link HelloApp} as a forkd cluster: this primary forks N workers (default 2) that share {@code server.port}
+ * (default 8080), respawns one that dies; {@code cluster.reload()} replaces them one at a time without a dropped
+ * request. Arguments are passed on to the workers as Boot arguments.
+ *
+ * {@snippet :
+ * java --enable-native-access=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+ *      -cp "$CP" -Dworkers=2 dev.forkd.examples.spring.ClusterMain --server.port=8080
+ * }
+ */
+public final class ClusterMain {
+    private ClusterMain() {}
+
+    /** The cluster's settings: workers run {@link HelloApp} with {@code args}. */
+    public static ClusterSettings settings(int workers, String... args) {
+        return ClusterSettings.of(HelloApp.class.getName(), args).workers(workers).readyTimeout(Duration.ofSeconds(60));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Cluster cluster = Cluster.setupPrimary(settings(Integer.getInteger("workers", 2), args));
+        cluster.onEvent(e -> System.out.println("forkd: " + e));
+        cluster.start();
+        Thread.currentThread().join(); // until SIGTERM: the workers drain through Boot's graceful shutdown
+    }
+}
