@@ -11,7 +11,8 @@
 # SIGHUP to the primary -> the reload's duration (as the primary reports it), wrk socket errors and non-2xx.
 # Prints every figure (RESULT lines, also in $LOG) and, per implementation, the median and the range.
 #
-# Environment (all optional): ROUNDS=5 WARM_S=10 DURATION=10 RELOADS=3 RELOAD_S=25 RELOAD_AT=3
+# Environment (all optional): ROUNDS=5 WARM_S=10 DURATION=10 RELOADS=3 RELOAD_S=45 RELOAD_AT=3 (RELOAD_S
+#   must outlast two Boot starts one after the other; do not start it under nohup: the JVM would ignore SIGHUP)
 #   PORT=3600 (a new port per server start)  LOG=forkd-bench/target/spring.log  JAVA_HOME (JDK >= 25)
 set -euo pipefail
 
@@ -25,7 +26,7 @@ java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 for c in wrk curl; do command -v "$c" >/dev/null || { echo "$c not found on PATH" >&2; exit 1; }; done
 
 ROUNDS="${ROUNDS:-5}" WARM_S="${WARM_S:-10}" DURATION="${DURATION:-10}"
-RELOADS="${RELOADS:-3}" RELOAD_S="${RELOAD_S:-25}" RELOAD_AT="${RELOAD_AT:-3}"
+RELOADS="${RELOADS:-3}" RELOAD_S="${RELOAD_S:-45}" RELOAD_AT="${RELOAD_AT:-3}"
 port="${PORT:-3600}"
 LOG="${LOG:-$here/target/spring.log}"
 work="$here/target/spring-run"
@@ -92,7 +93,7 @@ for ((r = 1; r <= RELOADS; r++)); do
   kill -HUP "$server_pid"
   wait "$wrk_pid"
   took=$(grep -oE 'reload done in [0-9]+ ms' "$server_log" | grep -oE '[0-9]+' | tail -1 || true)
-  [[ -n "$took" ]] || { echo "no 'reload done' within the wrk run:" >&2; tail -20 "$server_log" >&2; exit 1; }
+  [[ -n "$took" ]] || { echo "no 'reload done' within the wrk run (a longer RELOAD_S? started under nohup, which makes the JVM ignore SIGHUP?):" >&2; tail -20 "$server_log" >&2; exit 1; }
   result reload forkd ms "$took" "errors=$(wrk_errors "$out")/non2xx=$(wrk_non2xx "$out")/requests=$(awk '/requests in/ {print $1}' "$out")"
   stop_server
 done
@@ -100,11 +101,11 @@ done
 echo
 echo "median [min..max] of $ROUNDS rounds (wrk -t2 -c32 -d${DURATION}s /):"
 for impl in forkd single; do
-  grep "^RESULT hello $impl " "$LOG" | awk '{print $5}' | sort -n | awk -v impl="$impl" '
-    {v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+  { grep "^RESULT hello $impl " "$LOG" || true; } | awk '{print $5}' | sort -n | awk -v impl="$impl" '
+    {v[NR] = $1} END {if (!NR) exit; m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
                       printf "  %-7s %10.0f req/s  [%.0f..%.0f]\n", impl, m, v[1], v[NR]}'
 done
-grep "^RESULT reload " "$LOG" | awk '{print $5}' | sort -n | awk -v n="$RELOADS" '
-  {v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+{ grep "^RESULT reload " "$LOG" || true; } | awk '{print $5}' | sort -n | awk -v n="$RELOADS" '
+  {v[NR] = $1} END {if (!NR) exit; m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
                     printf "  reload  %10.0f ms median [%d..%d] of %d\n", m, v[1], v[NR], n}'
-echo "  reload failures: $(grep '^RESULT reload ' "$LOG" | awk '{print $6}' | tr '\n' ' ')"
+echo "  reload failures: $({ grep '^RESULT reload ' "$LOG" || true; } | awk '{print $6}' | tr '\n' ' ')"
