@@ -13,6 +13,7 @@
 #
 # Environment (all optional): ROUNDS=5 WARM_S=10 DURATION=10 RELOADS=3 RELOAD_S=45 RELOAD_AT=3 (RELOAD_S
 #   must outlast two Boot starts one after the other; do not start it under nohup: the JVM would ignore SIGHUP)
+#   WORKERS=2 (the cluster's; 1 isolates the cluster layer from a second JVM's cost)
 #   PORT=3600 (a new port per server start)  LOG=forkd-bench/target/spring.log  JAVA_HOME (JDK >= 25)
 set -euo pipefail
 
@@ -26,7 +27,7 @@ java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 for c in wrk curl; do command -v "$c" >/dev/null || { echo "$c not found on PATH" >&2; exit 1; }; done
 
 ROUNDS="${ROUNDS:-5}" WARM_S="${WARM_S:-10}" DURATION="${DURATION:-10}"
-RELOADS="${RELOADS:-3}" RELOAD_S="${RELOAD_S:-45}" RELOAD_AT="${RELOAD_AT:-3}"
+WORKERS="${WORKERS:-2}" RELOADS="${RELOADS:-3}" RELOAD_S="${RELOAD_S:-45}" RELOAD_AT="${RELOAD_AT:-3}"
 port="${PORT:-3600}"
 LOG="${LOG:-$here/target/spring.log}"
 work="$here/target/spring-run"
@@ -50,7 +51,7 @@ start_server() { # impl port -> server_pid, server_log
   local impl="$1" p="$2"
   server_log="$work/$impl.log"
   if [[ "$impl" == forkd ]]; then
-    "$java" "${flags[@]}" -cp "$cp" -Dworkers=2 dev.forkd.examples.spring.ClusterMain --server.port="$p" "${boot[@]}" >"$server_log" 2>&1 &
+    "$java" "${flags[@]}" -cp "$cp" -Dworkers="$WORKERS" dev.forkd.examples.spring.ClusterMain --server.port="$p" "${boot[@]}" >"$server_log" 2>&1 &
   else
     "$java" "${flags[@]}" -cp "$cp" dev.forkd.examples.spring.HelloApp --server.port="$p" "${boot[@]}" >"$server_log" 2>&1 &
   fi
@@ -58,7 +59,7 @@ start_server() { # impl port -> server_pid, server_log
   local t0 deadline
   t0=$(now_ms)
   deadline=$((t0 + 120000))
-  until curl -sf "http://127.0.0.1:$p/" >/dev/null && { [[ "$impl" != forkd ]] || grep -q 'cluster: 2 workers ready' "$server_log"; }; do
+  until curl -sf "http://127.0.0.1:$p/" >/dev/null && { [[ "$impl" != forkd ]] || grep -q "cluster: $WORKERS workers ready" "$server_log"; }; do
     (($(now_ms) < deadline)) || { echo "server $impl did not start:" >&2; cat "$server_log" >&2; exit 1; }
     sleep 0.1
   done
