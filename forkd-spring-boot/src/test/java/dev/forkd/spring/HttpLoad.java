@@ -17,18 +17,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A strict HTTP/1.1 keep-alive client, as wrk is: it reuses its connection until the server says
  * {@code Connection: close}, never retries, and counts as failed any request that gets no complete 200.
  */
-final class HttpLoad {
+public final class HttpLoad {
     /** One client connection. */
-    static final class Client implements Closeable {
+    public static final class Client implements Closeable {
         private final int port;
         private Socket socket;
 
-        Client(int port) {
+        public Client(int port) {
             this.port = port;
         }
 
         /** GET {@code path}: the body of a 200; IOException for anything else. */
-        String get(String path) throws IOException {
+        public String get(String path) throws IOException {
             if (socket == null) socket = new Socket(InetAddress.getLoopbackAddress(), port);
             try {
                 OutputStream out = socket.getOutputStream();
@@ -106,14 +106,14 @@ final class HttpLoad {
         }
     }
 
-    final AtomicInteger ok = new AtomicInteger();
-    final AtomicInteger failed = new AtomicInteger();
-    final List<String> errors = new CopyOnWriteArrayList<>();
+    public final AtomicInteger ok = new AtomicInteger();
+    public final AtomicInteger failed = new AtomicInteger();
+    public final List<String> errors = new CopyOnWriteArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread[] threads;
 
     /** Starts {@code clients} keep-alive clients, each sending GET {@code path} back to back. */
-    HttpLoad(int port, String path, int clients) {
+    public HttpLoad(int port, String path, int clients) {
         threads = new Thread[clients];
         for (int i = 0; i < clients; i++) {
             threads[i] = Thread.ofVirtual().start(() -> {
@@ -133,7 +133,7 @@ final class HttpLoad {
     }
 
     /** Stops the clients; returns once they have. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         running.set(false);
         for (Thread t : threads) t.join();
     }

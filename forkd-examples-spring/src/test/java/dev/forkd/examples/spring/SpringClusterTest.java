@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.forkd.cluster.Cluster;
 import dev.forkd.cluster.ClusterEvent;
 import dev.forkd.cluster.ReloadResult;
+import dev.forkd.spring.HttpLoad;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
