@@ -77,6 +77,15 @@ class CliTest extends CliFixture {
     }
 
     @Test
+    void anAppWhoseNameStartsWithAnothersKeepsItsNotifySocketWhenTheOtherStarts() throws Exception {
+        assertThat(cli.run("start", "--name", "web.api", "--", "sleep", "1000").status().success()).isTrue();
+        Path mine = cli.home.resolve("run/apps/web.api." + cli.app("web.api").path("supervisor").asLong() + ".notify");
+        assertThat(mine).exists();
+        assertThat(cli.run("start", "--name", "web", "--", "sleep", "1000").status().success()).isTrue();
+        assertThat(mine).as("web's supervisor cleans up web.N.notify only").exists();
+    }
+
+    @Test
     void aMissingExecutableIsAClearErrorAndLeavesNoApp() throws Exception {
         Output o = cli.run("start", "--name", "nope", "--", "/no/such/program");
         assertThat(o.status().exitCode()).hasValue(1);

@@ -167,11 +167,11 @@ public final class Supervisor {
 
     /** Sockets of supervisors that died without removing them (kill -9). Called with the app's lock held. */
     private void removeStaleNotifySockets() {
-        String prefix = spec.name() + ".";
+        // <name>.<pid>.notify exactly: another app's name may start with this one's and a dot ("web.api").
+        java.util.regex.Pattern mine = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(spec.name()) + "\\.\\d+\\.notify");
         try (var files = Files.list(home.apps())) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                String n = f.getFileName().toString();
-                if (n.startsWith(prefix) && n.endsWith(".notify")) Files.deleteIfExists(f);
+                if (mine.matcher(f.getFileName().toString()).matches()) Files.deleteIfExists(f);
             }
         } catch (IOException e) {
             // a stale socket costs a file, nothing more
