@@ -299,7 +299,8 @@ final class Commands {
             } catch (IOException gone) {
                 continue; // restarted by this daemon already, from its own forkd
             }
-            JsonNode r = SupervisorClient.call(d.home.supervisorSocket(name), Map.of("op", "handover", "java", java));
+            JsonNode r = SupervisorClient.call(d.home.supervisorSocket(name), Map.of("op", "handover", "java", java,
+                    "env", Launch.childEnvironment(d.home)));
             if (!r.hasNonNull("handedOverTo")) {
                 out.err("forkd: update of " + name + ": " + r.path("error").asString("no answer"));
                 status = 1;

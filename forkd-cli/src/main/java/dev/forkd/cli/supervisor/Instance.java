@@ -185,7 +185,7 @@ final class Instance {
         if (activation) {
             // Through the shell a missing program would be a crash loop of exit 127: say so at once instead.
             requireExecutable(spec.command().getFirst());
-            argv.addAll(List.of("/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\""));
+            argv.addAll(Activation.SHIM);
         }
         argv.addAll(spec.command());
         Command c = Command.of(argv.getFirst(), argv.subList(1, argv.size()).toArray(String[]::new))
@@ -200,7 +200,7 @@ final class Instance {
         List<Stdio> stdio = new ArrayList<>(List.of(Stdio.ignore(), out, out));
         if (activation) {
             stdio.add(Stdio.socket(listener));
-            c = c.env("LISTEN_FDS", "1").env("LISTEN_FDNAMES", spec.name()).envRemove("LISTEN_PID");
+            c = Activation.announce(c, spec.name());
         }
         if (ipc) stdio.add(Stdio.ipc());
         c = c.stdio(stdio.toArray(Stdio[]::new));
@@ -214,9 +214,7 @@ final class Instance {
             p.onExit().whenComplete((st, e) -> workers.remove(pid));
             if (readiness != null && spec.waitReady()) {
                 w.onMessage(m -> {
-                    if (m.body().isString() && m.body().asString().equals("ready")) {
-                        Thread.ofVirtual().start(() -> readiness.markReady(pid)); // off the loop thread
-                    }
+                    if (saysReady(m)) Thread.ofVirtual().start(() -> readiness.markReady(pid)); // off the loop thread
                 });
             }
         } else {
@@ -225,7 +223,7 @@ final class Instance {
         if (ipc) {
             long pid = p.pid();
             p.channel().ifPresent(ch -> ch.onMessage(m -> {
-                if (m.body().isString() && m.body().asString().equals("ready")) readiness.markReady(pid);
+                if (saysReady(m)) readiness.markReady(pid);
             }));
         }
         if (outLog != null) {
@@ -234,6 +232,11 @@ final class Instance {
             new LogPump(errLog, spec.timestamps(), droppedBytes, droppedLines, logWriteErrors).start(p.stderr(), base + "-err");
         }
         return p;
+    }
+
+    /** PM2's {@code process.send('ready')}. */
+    private static boolean saysReady(dev.forkd.ipc.Message m) {
+        return m.body().isString() && m.body().asString().equals("ready");
     }
 
     /** As execvp would find {@code program} on the app's PATH; else the spawn failure posix_spawn reports. */

@@ -188,7 +188,7 @@ public final class Supervisor {
     private volatile boolean retiring;
 
     /**
-     * {@code handover}: starts a successor from the java command in the request (a newer forkd's, at
+     * {@code handover}: starts a successor from the java command and environment in the request (a newer forkd's, at
      * {@code forkd update}), handing it the listener as fd 3 with {@code LISTEN_FDS}; answers once the successor
      * has retired this supervisor (its instances serve), or why it did not (this supervisor keeps the app).
      */
@@ -199,20 +199,18 @@ public final class Supervisor {
             retired = done = new CompletableFuture<>();
         }
         List<String> argv = new ArrayList<>();
-        if (listener != null) argv.addAll(List.of("/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\""));
+        if (listener != null) argv.addAll(Activation.SHIM);
         for (JsonNode a : req.path("java")) argv.add(a.asString());
         argv.addAll(List.of("supervise", spec.name(), "--takeover"));
         Path log = home.logs(spec.name()).resolve("supervisor.log");
         Command c = Command.of(argv.getFirst(), argv.subList(1, argv.size()).toArray(String[]::new)).detached(true);
-        c = c.env("MALLOC_ARENA_MAX", "2"); // as Launch.childEnvironment
-        String forced = System.getenv("FORKD_HOME");
-        if (forced != null) c = c.env("FORKD_HOME", forced);
+        for (var e : req.path("env").properties()) c = c.env(e.getKey(), e.getValue().asString()); // the new forkd's
         List<Stdio> stdio = new ArrayList<>(List.of(Stdio.ignore(),
                 Stdio.file(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
                 Stdio.file(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)));
         if (listener != null) {
             stdio.add(Stdio.socket(listener));
-            c = c.env("LISTEN_FDS", "1").env("LISTEN_FDNAMES", spec.name()).envRemove("LISTEN_PID");
+            c = Activation.announce(c, spec.name());
         }
         ChildProcess successor;
         try {
