@@ -128,8 +128,14 @@ public final class PrimaryCore {
         });
         // Node's order: 'disconnect' before 'exit'. The channel closes when the worker dies, so wait for it
         // (briefly: a grandchild could hold the channel open).
-        w.process.onExit().thenCompose(st -> disconnected.completeOnTimeout(null, 2, TimeUnit.SECONDS)
-                .thenApply(v -> st)).thenAccept(st -> onExit(w, st));
+        // The wait is a loop timer, not completeOnTimeout: that would start the JDK's delay-scheduler thread.
+        w.process.onExit().thenCompose(st -> {
+            if (!disconnected.isDone()) {
+                EventLoop.Timer t = EventLoop.get().schedule(TimeUnit.SECONDS.toNanos(2), () -> disconnected.complete(null));
+                disconnected.whenComplete((v, e) -> t.cancel());
+            }
+            return disconnected.exceptionally(e -> null).thenApply(v -> st);
+        }).thenAccept(st -> onExit(w, st));
         return w;
     }
 
