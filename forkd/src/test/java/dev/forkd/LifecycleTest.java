@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.forkd.fixture.FirstExecOverflow;
+import dev.forkd.fixture.SpawnInShutdownHook;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.posix.LibC;
 import java.io.IOException;
@@ -98,6 +99,15 @@ class LifecycleTest {
                     ExecOptions.defaults().timeout(Duration.ofSeconds(60)));
             assertThat(out.stdoutText()).isEqualTo("signal: 15 (SIGTERM) ENOBUFS 1000\n");
         }
+    }
+
+    @Test
+    void aShutdownHookCanStillSpawnAndWaitWhileTheJvmExits() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Output out = ChildProcesses.execFileSync(Command.of(java, "--enable-native-access=ALL-UNNAMED",
+                        "-cp", System.getProperty("java.class.path"), SpawnInShutdownHook.class.getName()),
+                ExecOptions.defaults().timeout(Duration.ofSeconds(60)));
+        assertThat(out.stdoutText()).isEqualTo("main done\nfrom-hook after-sleep exit status: 1\n");
     }
 
     @Test

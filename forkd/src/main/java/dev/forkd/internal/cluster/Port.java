@@ -1,5 +1,6 @@
 package dev.forkd.internal.cluster;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.cluster.SchedulingPolicy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -24,7 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * closing the port lets go of it.
  */
 final class Port {
-    private static final System.Logger LOG = System.getLogger("dev.forkd.cluster");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd.cluster");
     /** Hand-offs a LOAD_AWARE worker may have in flight before it counts as saturated. */
     private static final int MAX_INFLIGHT = 8;
 

@@ -1,5 +1,6 @@
 package dev.forkd.internal.cluster;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.Command;
 import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
@@ -51,7 +52,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@link SerialExecutor}.
  */
 public final class PrimaryCore {
-    private static final System.Logger LOG = System.getLogger("dev.forkd.cluster");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd.cluster");
 
     private final ClusterSettings settings;
     /** How {@link #fork(Map)} starts a worker: the settings' JVM or command. */

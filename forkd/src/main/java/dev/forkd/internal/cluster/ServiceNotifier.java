@@ -1,5 +1,6 @@
 package dev.forkd.internal.cluster;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.Command;
 import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
@@ -55,7 +56,7 @@ public final class ServiceNotifier {
     /** What a worker must not inherit from a primary that is the service. */
     static final List<String> SERVICE_VARIABLES = List.of(Notify.NOTIFY_SOCKET, "WATCHDOG_USEC", "WATCHDOG_PID");
 
-    private static final System.Logger LOG = System.getLogger("dev.forkd.cluster");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd.cluster");
     private static final AtomicBoolean CLAIMED = new AtomicBoolean();
     /** The notifier of a cluster that does not announce. */
     private static final ServiceNotifier OFF = new ServiceNotifier(false, false, 0);

@@ -1,5 +1,6 @@
 package dev.forkd.internal.cluster;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.cluster.ClusterServer;
 import dev.forkd.cluster.SchedulingPolicy;
 import dev.forkd.cluster.WorkerContext;
@@ -35,7 +36,7 @@ import tools.jackson.databind.node.ObjectNode;
  * it to stop (after closing its ports and running the disconnect hooks) or when the primary is gone.
  */
 public final class WorkerRuntime implements WorkerContext {
-    private static final System.Logger LOG = System.getLogger("dev.forkd.cluster");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd.cluster");
     private static Optional<WorkerContext> instance;
 
     private record Reply(JsonNode message, Optional<Handle> handle) {}

@@ -8,7 +8,7 @@ package dev.forkd.internal.io;
  * back, and work that always blocks costs the loop a hand-over about once a minute.
  */
 public final class LoopBackoff {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
     private static final long FIRST_NANOS = 50_000_000;
     private static final int MAX_SHIFT = 10;
     private static final long QUIET_NANOS = 10_000_000_000L;

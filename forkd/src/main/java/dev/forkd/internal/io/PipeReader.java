@@ -24,7 +24,7 @@ public final class PipeReader {
         void onEnd(IOException error);
     }
 
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
 
     /** Reads per readiness event before yielding to other fds. */
     private static final int READS_PER_EVENT = 16;

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * For event streams whose order users rely on (a cluster's events).
  */
 public final class SerialExecutor implements Executor {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean running = new AtomicBoolean();
     private final String name;

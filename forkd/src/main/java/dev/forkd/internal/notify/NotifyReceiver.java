@@ -1,5 +1,6 @@
 package dev.forkd.internal.notify;
 
+import dev.forkd.internal.io.LazyLogger;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -44,7 +45,7 @@ import java.util.function.Consumer;
  * registered. A path socket's file is unlinked by {@link #close()} if it is still the one {@code bind} made.
  */
 public final class NotifyReceiver {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
 
     /** The largest datagram delivered; larger ones are skipped (systemd itself takes at most 4 KiB). */
     public static final int MAX_DATAGRAM = 64 * 1024;

@@ -1,5 +1,6 @@
 package dev.forkd.internal.notify;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.LoopBackoff;
 import dev.forkd.ipc.Subscription;
@@ -21,7 +22,7 @@ import java.util.function.Consumer;
  * and never stops reading (which would block its senders).
  */
 final class OrderedDelivery<T> implements EventLoop.InlineTask {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
     /** Events one inline run delivers before giving the loop back to other I/O. */
     private static final int INLINE_BATCH = 256;
 

@@ -1,9 +1,11 @@
 package dev.forkd.internal.posix;
 
+import static dev.forkd.internal.posix.Native.addr;
+import static dev.forkd.internal.posix.Native.call;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static java.lang.ref.Reference.reachabilityFence;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -11,8 +13,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * libc bindings (Linux, glibc ≥ 2.34). Each function lives in its own holder class so that its downcall
- * handle is created the first time it is called and never before; see {@link Native}.
+ * libc bindings (Linux, glibc ≥ 2.34). All but one go through {@link Native}'s single downcall shape; the
+ * function addresses are looked up in small holder classes, the first time a function of that group is
+ * called.
  *
  * <p>Functions marked "errno" return -1 on failure and leave the reason in {@link #errno()}; the
  * {@code posix_spawn*} family returns the error number itself (it does not set errno).
@@ -49,268 +52,227 @@ public final class LibC {
         return Native.errno();
     }
 
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        // A holder class whose downcall was refused fails its static init; say why, every time.
-        if (t instanceof ExceptionInInitializerError e && e.getCause() instanceof RuntimeException r) return r;
-        if (t instanceof NoClassDefFoundError && Native.denied != null) {
-            return new IllegalStateException(Native.ADVICE, Native.denied);
-        }
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException(t);
-    }
-
     // ---- posix_spawn family (returns the error number) ----
 
     private static final class Spawn {
-        static final MethodHandle H = Native.plain("posix_spawn",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        static final MemorySegment SPAWN = Native.symbol("posix_spawn");
     }
 
     public static int posix_spawn(MemorySegment pid, MemorySegment path, MemorySegment fa, MemorySegment attr,
                                   MemorySegment argv, MemorySegment envp) {
         try {
-            return (int) Spawn.H.invokeExact(pid, path, fa, attr, argv, envp);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Spawn.SPAWN, addr(pid), addr(path), addr(fa), addr(attr), addr(argv), addr(envp));
+        } finally {
+            reachabilityFence(pid);
+            reachabilityFence(path);
+            reachabilityFence(fa);
+            reachabilityFence(attr);
+            reachabilityFence(argv);
+            reachabilityFence(envp);
         }
     }
 
-    private static final class FaInit {
-        static final MethodHandle INIT = Native.plain("posix_spawn_file_actions_init",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle DESTROY = Native.plain("posix_spawn_file_actions_destroy",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle DUP2 = Native.plain("posix_spawn_file_actions_adddup2",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        static final MethodHandle CLOSEFROM = Native.plain("posix_spawn_file_actions_addclosefrom_np",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final class FileActions {
+        static final MemorySegment INIT = Native.symbol("posix_spawn_file_actions_init");
+        static final MemorySegment DESTROY = Native.symbol("posix_spawn_file_actions_destroy");
+        static final MemorySegment DUP2 = Native.symbol("posix_spawn_file_actions_adddup2");
+        static final MemorySegment CLOSEFROM = Native.symbol("posix_spawn_file_actions_addclosefrom_np");
     }
 
-    private static final class FaChdir {
-        static final MethodHandle H = Native.plain("posix_spawn_file_actions_addchdir_np",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final class FileActionsChdir {
+        static final MemorySegment CHDIR = Native.symbol("posix_spawn_file_actions_addchdir_np");
     }
 
     public static int posix_spawn_file_actions_init(MemorySegment fa) {
         try {
-            return (int) FaInit.INIT.invokeExact(fa);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(FileActions.INIT, addr(fa));
+        } finally {
+            reachabilityFence(fa);
         }
     }
 
     public static int posix_spawn_file_actions_destroy(MemorySegment fa) {
         try {
-            return (int) FaInit.DESTROY.invokeExact(fa);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(FileActions.DESTROY, addr(fa));
+        } finally {
+            reachabilityFence(fa);
         }
     }
 
     public static int posix_spawn_file_actions_adddup2(MemorySegment fa, int fd, int newFd) {
         try {
-            return (int) FaInit.DUP2.invokeExact(fa, fd, newFd);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(FileActions.DUP2, addr(fa), fd, newFd);
+        } finally {
+            reachabilityFence(fa);
         }
     }
 
     public static int posix_spawn_file_actions_addclosefrom_np(MemorySegment fa, int from) {
         try {
-            return (int) FaInit.CLOSEFROM.invokeExact(fa, from);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(FileActions.CLOSEFROM, addr(fa), from);
+        } finally {
+            reachabilityFence(fa);
         }
     }
 
     public static int posix_spawn_file_actions_addchdir_np(MemorySegment fa, MemorySegment path) {
         try {
-            return (int) FaChdir.H.invokeExact(fa, path);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(FileActionsChdir.CHDIR, addr(fa), addr(path));
+        } finally {
+            reachabilityFence(fa);
+            reachabilityFence(path);
         }
     }
 
     private static final class Attr {
-        static final MethodHandle INIT = Native.plain("posix_spawnattr_init",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle DESTROY = Native.plain("posix_spawnattr_destroy",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle SETFLAGS = Native.plain("posix_spawnattr_setflags",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-        static final MethodHandle SETSIGMASK = Native.plain("posix_spawnattr_setsigmask",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MethodHandle SETSIGDEFAULT = Native.plain("posix_spawnattr_setsigdefault",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MethodHandle SETPGROUP = Native.plain("posix_spawnattr_setpgroup",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle SIGEMPTYSET = Native.plain("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle SIGFILLSET = Native.plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MemorySegment INIT = Native.symbol("posix_spawnattr_init");
+        static final MemorySegment DESTROY = Native.symbol("posix_spawnattr_destroy");
+        static final MemorySegment SETFLAGS = Native.symbol("posix_spawnattr_setflags");
+        static final MemorySegment SETSIGMASK = Native.symbol("posix_spawnattr_setsigmask");
+        static final MemorySegment SETSIGDEFAULT = Native.symbol("posix_spawnattr_setsigdefault");
+        static final MemorySegment SETPGROUP = Native.symbol("posix_spawnattr_setpgroup");
+        static final MemorySegment SIGEMPTYSET = Native.symbol("sigemptyset");
+        static final MemorySegment SIGFILLSET = Native.symbol("sigfillset");
     }
 
     public static int posix_spawnattr_init(MemorySegment attr) {
         try {
-            return (int) Attr.INIT.invokeExact(attr);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Attr.INIT, addr(attr));
+        } finally {
+            reachabilityFence(attr);
         }
     }
 
     public static int posix_spawnattr_destroy(MemorySegment attr) {
         try {
-            return (int) Attr.DESTROY.invokeExact(attr);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Attr.DESTROY, addr(attr));
+        } finally {
+            reachabilityFence(attr);
         }
     }
 
     public static int posix_spawnattr_setflags(MemorySegment attr, short flags) {
         try {
-            return (int) Attr.SETFLAGS.invokeExact(attr, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Attr.SETFLAGS, addr(attr), flags);
+        } finally {
+            reachabilityFence(attr);
         }
     }
 
     public static int posix_spawnattr_setsigmask(MemorySegment attr, MemorySegment sigset) {
         try {
-            return (int) Attr.SETSIGMASK.invokeExact(attr, sigset);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Attr.SETSIGMASK, addr(attr), addr(sigset));
+        } finally {
+            reachabilityFence(attr);
+            reachabilityFence(sigset);
         }
     }
 
     public static int posix_spawnattr_setsigdefault(MemorySegment attr, MemorySegment sigset) {
         try {
-            return (int) Attr.SETSIGDEFAULT.invokeExact(attr, sigset);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Attr.SETSIGDEFAULT, addr(attr), addr(sigset));
+        } finally {
+            reachabilityFence(attr);
+            reachabilityFence(sigset);
         }
     }
 
     public static int posix_spawnattr_setpgroup(MemorySegment attr, int pgroup) {
         try {
-            return (int) Attr.SETPGROUP.invokeExact(attr, pgroup);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Attr.SETPGROUP, addr(attr), pgroup);
+        } finally {
+            reachabilityFence(attr);
         }
     }
 
     public static int sigemptyset(MemorySegment set) {
         try {
-            return (int) Attr.SIGEMPTYSET.invokeExact(set);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Attr.SIGEMPTYSET, addr(set));
+        } finally {
+            reachabilityFence(set);
         }
     }
 
     public static int sigfillset(MemorySegment set) {
         try {
-            return (int) Attr.SIGFILLSET.invokeExact(set);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Attr.SIGFILLSET, addr(set));
+        } finally {
+            reachabilityFence(set);
         }
     }
 
     // ---- process control (errno) ----
 
     private static final class Pidfd {
-        static final MethodHandle OPEN = Native.withErrno("pidfd_open",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-        static final MethodHandle SEND_SIGNAL = Native.withErrno("pidfd_send_signal",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle WAITID = Native.withErrno("waitid",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment OPEN = Native.symbol("pidfd_open");
+        static final MemorySegment SEND_SIGNAL = Native.symbol("pidfd_send_signal");
+        static final MemorySegment WAITID = Native.symbol("waitid");
     }
 
     public static int pidfd_open(int pid, int flags) {
-        try {
-            return (int) Pidfd.OPEN.invokeExact(Native.capture(), pid, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(Pidfd.OPEN, pid, flags);
     }
 
     public static int pidfd_send_signal(int pidfd, int sig) {
-        try {
-            return (int) Pidfd.SEND_SIGNAL.invokeExact(Native.capture(), pidfd, sig, MemorySegment.NULL, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(Pidfd.SEND_SIGNAL, pidfd, sig, 0L, 0);
     }
 
     public static int waitid(int idtype, int id, MemorySegment siginfo, int options) {
         try {
-            return (int) Pidfd.WAITID.invokeExact(Native.capture(), idtype, id, siginfo, options);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Pidfd.WAITID, idtype, id, addr(siginfo), options);
+        } finally {
+            reachabilityFence(siginfo);
         }
     }
 
     private static final class Kill {
-        static final MethodHandle H = Native.withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MemorySegment KILL = Native.symbol("kill");
     }
 
     /** kill(2); a negative pid signals that process group. */
     public static int kill(int pid, int sig) {
-        try {
-            return (int) Kill.H.invokeExact(Native.capture(), pid, sig);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(Kill.KILL, pid, sig);
     }
 
-    private static final class Prctl {
-        static final MethodHandle H = Native.withErrno("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
-                java.lang.foreign.Linker.Option.firstVariadicArg(1));
-    }
-
-    /** prctl(2) with one argument (it is variadic in glibc). */
+    /** prctl(2) with one argument (through syscall(2): prctl is variadic in glibc). */
     public static int prctl(int option, long arg) {
-        try {
-            return (int) Prctl.H.invokeExact(Native.capture(), option, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(Syscall.SYSCALL, Syscall.PRCTL, option, arg);
     }
 
     private static final class SigAction {
-        static final MethodHandle H = Native.withErrno("sigaction",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        static final MemorySegment SIGACTION = Native.symbol("sigaction");
     }
 
     public static int sigaction(int sig, MemorySegment act, MemorySegment oldact) {
         try {
-            return (int) SigAction.H.invokeExact(Native.capture(), sig, act, oldact);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(SigAction.SIGACTION, sig, addr(act), addr(oldact));
+        } finally {
+            reachabilityFence(act);
+            reachabilityFence(oldact);
         }
     }
 
     // ---- file descriptors (errno) ----
 
     private static final class Io {
-        static final MethodHandle READ = Native.withErrno("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-        static final MethodHandle WRITE = Native.withErrno("write",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-        static final MethodHandle CLOSE = Native.withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MemorySegment READ = Native.symbol("read");
+        static final MemorySegment WRITE = Native.symbol("write");
+        static final MemorySegment CLOSE = Native.symbol("close");
     }
 
     public static long read(int fd, MemorySegment buf, long count) {
         try {
-            return (long) Io.READ.invokeExact(Native.capture(), fd, buf, count);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return call(Io.READ, fd, addr(buf), count);
+        } finally {
+            reachabilityFence(buf);
         }
     }
 
     public static long write(int fd, MemorySegment buf, long count) {
         try {
-            return (long) Io.WRITE.invokeExact(Native.capture(), fd, buf, count);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return call(Io.WRITE, fd, addr(buf), count);
+        } finally {
+            reachabilityFence(buf);
         }
     }
 
@@ -323,131 +285,112 @@ public final class LibC {
             return (long) HeapIo.WRITE.invokeExact(Native.capture(), fd, MemorySegment.ofArray(b).asSlice(off, len),
                     (long) len);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Native.rethrow(t);
         }
     }
 
+    /** The one binding with a shape of its own: a critical call may be passed a heap segment. */
     private static final class HeapIo {
         static final MethodHandle WRITE = Native.withErrno("write",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(true));
     }
 
     public static int close(int fd) {
-        try {
-            return (int) Io.CLOSE.invokeExact(Native.capture(), fd);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(Io.CLOSE, fd);
     }
 
     private static final class Pipe2 {
-        static final MethodHandle H = Native.withErrno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MemorySegment PIPE2 = Native.symbol("pipe2");
     }
 
     public static int pipe2(MemorySegment fds, int flags) {
         try {
-            return (int) Pipe2.H.invokeExact(Native.capture(), fds, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Pipe2.PIPE2, addr(fds), flags);
+        } finally {
+            reachabilityFence(fds);
         }
     }
 
     private static final class SocketPair {
-        static final MethodHandle H = Native.withErrno("socketpair",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+        static final MemorySegment SOCKETPAIR = Native.symbol("socketpair");
     }
 
     public static int socketpair(int domain, int type, int protocol, MemorySegment fds) {
         try {
-            return (int) SocketPair.H.invokeExact(Native.capture(), domain, type, protocol, fds);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(SocketPair.SOCKETPAIR, domain, type, protocol, addr(fds));
+        } finally {
+            reachabilityFence(fds);
         }
     }
 
-    private static final class Open {
-        static final MethodHandle H = Native.withErrno("open",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    /**
+     * syscall(2), for the variadic libc functions (open, fcntl, prctl): it is written in assembly on both
+     * architectures and reads its arguments from the integer registers only, so the shared shape can call it.
+     */
+    private static final class Syscall {
+        static final MemorySegment SYSCALL = Native.symbol("syscall");
+        private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
+        static final long OPENAT = AARCH64 ? 56 : 257, FCNTL = AARCH64 ? 25 : 72, PRCTL = AARCH64 ? 167 : 157;
+        static final long AT_FDCWD = -100;
     }
 
     public static int open(MemorySegment path, int flags, int mode) {
         try {
-            return (int) Open.H.invokeExact(Native.capture(), path, flags, mode);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Syscall.SYSCALL, Syscall.OPENAT, Syscall.AT_FDCWD, addr(path), flags, mode);
+        } finally {
+            reachabilityFence(path);
         }
-    }
-
-    private static final class Fcntl {
-        static final MethodHandle H = Native.withErrno("fcntl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     }
 
     public static int fcntl(int fd, int cmd, int arg) {
-        try {
-            return (int) Fcntl.H.invokeExact(Native.capture(), fd, cmd, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(Syscall.SYSCALL, Syscall.FCNTL, fd, cmd, arg);
     }
 
     // ---- clocks (errno) ----
 
     private static final class ClockGettime {
-        static final MethodHandle H = Native.withErrno("clock_gettime",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        static final MemorySegment CLOCK_GETTIME = Native.symbol("clock_gettime");
     }
 
     /** clock_gettime(2) into a {@link #SIZEOF_TIMESPEC}-byte struct timespec. */
     public static int clock_gettime(int clockId, MemorySegment timespec) {
         try {
-            return (int) ClockGettime.H.invokeExact(Native.capture(), clockId, timespec);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(ClockGettime.CLOCK_GETTIME, clockId, addr(timespec));
+        } finally {
+            reachabilityFence(timespec);
         }
     }
 
     // ---- epoll / eventfd (errno) ----
 
     private static final class Epoll {
-        static final MethodHandle CREATE = Native.withErrno("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle CTL = Native.withErrno("epoll_ctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-        static final MethodHandle WAIT = Native.withErrno("epoll_wait",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        static final MethodHandle EVENTFD = Native.withErrno("eventfd",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MemorySegment CREATE = Native.symbol("epoll_create1");
+        static final MemorySegment CTL = Native.symbol("epoll_ctl");
+        static final MemorySegment WAIT = Native.symbol("epoll_wait");
+        static final MemorySegment EVENTFD = Native.symbol("eventfd");
     }
 
     public static int epoll_create1(int flags) {
-        try {
-            return (int) Epoll.CREATE.invokeExact(Native.capture(), flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(Epoll.CREATE, flags);
     }
 
     public static int epoll_ctl(int epfd, int op, int fd, MemorySegment event) {
         try {
-            return (int) Epoll.CTL.invokeExact(Native.capture(), epfd, op, fd, event);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Epoll.CTL, epfd, op, fd, addr(event));
+        } finally {
+            reachabilityFence(event);
         }
     }
 
     public static int epoll_wait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
         try {
-            return (int) Epoll.WAIT.invokeExact(Native.capture(), epfd, events, maxEvents, timeoutMillis);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Epoll.WAIT, epfd, addr(events), maxEvents, timeoutMillis);
+        } finally {
+            reachabilityFence(events);
         }
     }
 
     public static int eventfd(int initval, int flags) {
-        try {
-            return (int) Epoll.EVENTFD.invokeExact(Native.capture(), initval, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(Epoll.EVENTFD, initval, flags);
     }
 }

@@ -1,5 +1,7 @@
 package dev.forkd.internal.posix;
 
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -10,11 +12,21 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The FFM plumbing every binding shares: the linker, libc symbol lookup, errno capture.
+ * The FFM plumbing every binding shares: the linker, libc symbol lookup, errno capture, and the one downcall
+ * shape that nearly every libc function is called through.
  *
- * <p>Downcall handles are created on first use by the holder classes in {@link LibC}: the Linker bootstrap
- * costs ≈ 180 ms in a fresh JVM and every further handle costs more, so a process only pays for the
- * functions it calls (measured in research/native-layer-measurements.md, Q8).
+ * <p>Each distinct downcall shape costs a fresh JVM a generated stub and its method-handle forms (≈ 7 ms
+ * each even with an AOT cache, more without; the linker's own start-up is ≈ 25 ms with an AOT cache and
+ * ≈ 70 ms without). So forkd has one shape, {@code long f(long, long, long, long, long, long)} with errno
+ * captured, and passes the function's address as an argument: on the LP64 Linux ABIs forkd supports (x86_64
+ * System V and AArch64), integer and pointer arguments travel in the same registers whatever their C width,
+ * a callee ignores registers it has no parameter for, and an {@code int} result is the low half of the
+ * returned register. Pointers are passed as {@link #addr addresses}; the wrappers in {@link LibC} and
+ * {@link Sockets} keep their segments reachable until the call has returned. Variadic functions are not
+ * called through this shape (x86_64 wants the vector-register count in {@code %al} for them): {@code open},
+ * {@code fcntl} and {@code prctl} go through {@code syscall(2)}, which is written in assembly and reads only
+ * its integer registers. The one other shape is the critical {@code write} from a Java array
+ * ({@link LibC#writeArray}), made only by programs that call it.
  */
 final class Native {
     static final Linker LINKER = Linker.nativeLinker();
@@ -37,40 +49,94 @@ final class Native {
             + "--enable-native-access=ALL-UNNAMED (or =dev.forkd on the module path); for java -jar, put "
             + "'Enable-Native-Access: ALL-UNNAMED' in the jar's manifest";
 
-    /** A downcall that reports failure through its return value only (no errno). */
-    static MethodHandle plain(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        return link(name, descriptor, options);
-    }
+    /** The shared shape: {@code (function, errno capture, a, b, c, d, e, f) -> long}. */
+    private static final class Call {
+        static final MethodHandle H;
 
-    /** A downcall whose first argument becomes the errno capture segment; call {@link #errno()} after it. */
-    static MethodHandle withErrno(String name, FunctionDescriptor descriptor) {
-        return link(name, descriptor, Linker.Option.captureCallState("errno"));
-    }
-
-    static MethodHandle withErrno(String name, FunctionDescriptor descriptor, Linker.Option extra) {
-        return link(name, descriptor, Linker.Option.captureCallState("errno"), extra);
-    }
-
-    private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        try {
-            return LINKER.downcallHandle(symbol(name), descriptor, options);
-        } catch (IllegalCallerException e) {
-            denied = e;
-            throw new IllegalStateException(ADVICE, e);
+        static {
+            try {
+                H = LINKER.downcallHandle(
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                        Linker.Option.captureCallState("errno"));
+            } catch (IllegalCallerException e) {
+                throw refused(e);
+            }
         }
+    }
+
+    /** Calls {@code fn} with six integer arguments (unused ones 0); errno is left for {@link #errno()}. */
+    static long call(MemorySegment fn, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) Call.H.invokeExact(fn, CAPTURE.get(), a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long call(MemorySegment fn, long a) {
+        return call(fn, a, 0, 0, 0, 0, 0);
+    }
+
+    static long call(MemorySegment fn, long a, long b) {
+        return call(fn, a, b, 0, 0, 0, 0);
+    }
+
+    static long call(MemorySegment fn, long a, long b, long c) {
+        return call(fn, a, b, c, 0, 0, 0);
+    }
+
+    static long call(MemorySegment fn, long a, long b, long c, long d) {
+        return call(fn, a, b, c, d, 0, 0);
+    }
+
+    static long call(MemorySegment fn, long a, long b, long c, long d, long e) {
+        return call(fn, a, b, c, d, e, 0);
+    }
+
+    /** A downcall of its own shape, for the few calls the shared one cannot make; errno captured. */
+    static MethodHandle withErrno(String name, FunctionDescriptor descriptor, Linker.Option extra) {
+        try {
+            return LINKER.downcallHandle(symbol(name), descriptor, Linker.Option.captureCallState("errno"), extra);
+        } catch (IllegalCallerException e) {
+            throw refused(e);
+        }
+    }
+
+    private static IllegalStateException refused(IllegalCallerException e) {
+        denied = e;
+        return new IllegalStateException(ADVICE, e);
+    }
+
+    /**
+     * The address a native segment starts at, for a pointer argument. A heap segment has none that native
+     * code could use, so it is refused rather than passed as garbage.
+     */
+    static long addr(MemorySegment s) {
+        if (!s.isNative()) throw new IllegalArgumentException("a heap memory segment cannot be passed to native code");
+        return s.address();
     }
 
     static MemorySegment capture() {
         return CAPTURE.get();
     }
 
-    /** The errno the calling thread's last {@link #withErrno} call captured. */
+    /** The errno the calling thread's last call captured. */
     static int errno() {
         return (int) ERRNO.get(CAPTURE.get(), 0L);
     }
 
-    private static MemorySegment symbol(String name) {
+    /** A libc function's address. */
+    static MemorySegment symbol(String name) {
         return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
                 "forkd needs the libc function " + name + " (glibc >= 2.34 on Linux)"));
+    }
+
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        // A holder class whose downcall was refused fails its static init; say why, every time.
+        if (t instanceof ExceptionInInitializerError e && e.getCause() instanceof RuntimeException r) return r;
+        if (t instanceof NoClassDefFoundError && denied != null) return new IllegalStateException(ADVICE, denied);
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
     }
 }

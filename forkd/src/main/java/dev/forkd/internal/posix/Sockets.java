@@ -1,19 +1,19 @@
 package dev.forkd.internal.posix;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
+import static dev.forkd.internal.posix.Native.addr;
+import static dev.forkd.internal.posix.Native.call;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.ref.Reference.reachabilityFence;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Socket bindings for the IPC channel and the notify socket: {@code socket}, {@code bind},
  * {@code sendmsg}/{@code recvmsg} with SCM_RIGHTS and SCM_CREDENTIALS, socket inspection ({@code getsockname},
  * {@code getpeername}, {@code getsockopt}) and {@code shutdown}. Same rules as
- * {@link LibC}: one lazy holder per function, errno captured by every call and read with {@link #errno()}.
+ * {@link LibC}: {@link Native}'s one downcall shape, function addresses looked up lazily, errno captured by
+ * every call and read with {@link #errno()}.
  *
  * <p>Struct offsets are for LP64 Linux (x86_64 and aarch64 agree), measured with offsetof() on glibc 2.36.
  */
@@ -78,31 +78,16 @@ public final class Sockets {
         return Native.errno();
     }
 
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException(t);
-    }
-
     // ---- creating and naming (errno) ----
 
-    private static final class Socket {
-        static final MethodHandle H = Native.withErrno("socket",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final class Create {
+        static final MemorySegment SOCKET = Native.symbol("socket");
+        static final MemorySegment BIND = Native.symbol("bind");
     }
 
     /** socket(2): the new fd, or -1 with errno. Pass {@link #SOCK_CLOEXEC} in {@code type}, always. */
     public static int socket(int domain, int type, int protocol) {
-        try {
-            return (int) Socket.H.invokeExact(Native.capture(), domain, type, protocol);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private static final class Bind {
-        static final MethodHandle H = Native.withErrno("bind",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        return (int) call(Create.SOCKET, domain, type, protocol);
     }
 
     /**
@@ -112,31 +97,26 @@ public final class Sockets {
      */
     public static int bind(int fd, MemorySegment addr, int addrlen) {
         try {
-            return (int) Bind.H.invokeExact(Native.capture(), fd, addr, addrlen);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Create.BIND, fd, addr(addr), addrlen);
+        } finally {
+            reachabilityFence(addr);
         }
     }
 
     // ---- messages (errno) ----
 
-    private static final class SendMsg {
-        static final MethodHandle H = Native.withErrno("sendmsg",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final class Msg {
+        static final MemorySegment SENDMSG = Native.symbol("sendmsg");
+        static final MemorySegment RECVMSG = Native.symbol("recvmsg");
     }
 
     /** sendmsg(2): bytes sent, or -1 with errno. msg_name, when set, addresses an unconnected datagram. */
     public static long sendmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) SendMsg.H.invokeExact(Native.capture(), fd, msghdr, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return call(Msg.SENDMSG, fd, addr(msghdr), flags);
+        } finally {
+            reachabilityFence(msghdr);
         }
-    }
-
-    private static final class RecvMsg {
-        static final MethodHandle H = Native.withErrno("recvmsg",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     }
 
     /**
@@ -146,82 +126,62 @@ public final class Sockets {
      */
     public static long recvmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) RecvMsg.H.invokeExact(Native.capture(), fd, msghdr, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return call(Msg.RECVMSG, fd, addr(msghdr), flags);
+        } finally {
+            reachabilityFence(msghdr);
         }
     }
 
-    // ---- inspection (errno) ----
+    // ---- inspection and options (errno) ----
 
-    private static final class SockName {
-        static final MethodHandle H = Native.withErrno("getsockname",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final class Inspect {
+        static final MemorySegment GETSOCKNAME = Native.symbol("getsockname");
+        static final MemorySegment GETPEERNAME = Native.symbol("getpeername");
+        static final MemorySegment GETSOCKOPT = Native.symbol("getsockopt");
+        static final MemorySegment SETSOCKOPT = Native.symbol("setsockopt");
+        static final MemorySegment SHUTDOWN = Native.symbol("shutdown");
     }
 
     /** getsockname(2); {@code addrlen} points to a socklen_t (int) holding the buffer size on entry. */
     public static int getsockname(int fd, MemorySegment addr, MemorySegment addrlen) {
         try {
-            return (int) SockName.H.invokeExact(Native.capture(), fd, addr, addrlen);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Inspect.GETSOCKNAME, fd, addr(addr), addr(addrlen));
+        } finally {
+            reachabilityFence(addr);
+            reachabilityFence(addrlen);
         }
-    }
-
-    private static final class PeerName {
-        static final MethodHandle H = Native.withErrno("getpeername",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     }
 
     /** getpeername(2); ENOTCONN for a socket with no peer. */
     public static int getpeername(int fd, MemorySegment addr, MemorySegment addrlen) {
         try {
-            return (int) PeerName.H.invokeExact(Native.capture(), fd, addr, addrlen);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Inspect.GETPEERNAME, fd, addr(addr), addr(addrlen));
+        } finally {
+            reachabilityFence(addr);
+            reachabilityFence(addrlen);
         }
-    }
-
-    private static final class SockOpt {
-        static final MethodHandle H = Native.withErrno("getsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     }
 
     /** getsockopt(2); used for SO_TYPE, SO_DOMAIN and SO_ACCEPTCONN, which are ints. */
     public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment valueLen) {
         try {
-            return (int) SockOpt.H.invokeExact(Native.capture(), fd, level, name, value, valueLen);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Inspect.GETSOCKOPT, fd, level, name, addr(value), addr(valueLen));
+        } finally {
+            reachabilityFence(value);
+            reachabilityFence(valueLen);
         }
-    }
-
-    private static final class SetSockOpt {
-        static final MethodHandle H = Native.withErrno("setsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     }
 
     /** setsockopt(2) for an int option. */
     public static int setsockopt(int fd, int level, int name, int value) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocateFrom(JAVA_INT, value);
-            return (int) SetSockOpt.H.invokeExact(Native.capture(), fd, level, name, v, (int) JAVA_INT.byteSize());
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) call(Inspect.SETSOCKOPT, fd, level, name, addr(v), JAVA_INT.byteSize());
         }
-    }
-
-    private static final class Shutdown {
-        static final MethodHandle H = Native.withErrno("shutdown",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
     /** shutdown(2) with {@link #SHUT_RD}, {@link #SHUT_WR} or {@link #SHUT_RDWR}. */
     public static int shutdown(int fd, int how) {
-        try {
-            return (int) Shutdown.H.invokeExact(Native.capture(), fd, how);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(Inspect.SHUTDOWN, fd, how);
     }
 }

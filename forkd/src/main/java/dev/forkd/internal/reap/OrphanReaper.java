@@ -1,5 +1,6 @@
 package dev.forkd.internal.reap;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.internal.posix.Errno;
 import dev.forkd.internal.posix.LibC;
 import dev.forkd.internal.posix.Posix;
@@ -20,7 +21,7 @@ import java.nio.file.Path;
  * forkd's own (those are reaped by their pidfd, with their status delivered).
  */
 public final class OrphanReaper {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
     private static final long PERIOD_MILLIS = 250;
     private static boolean started; // guarded by OrphanReaper.class
 

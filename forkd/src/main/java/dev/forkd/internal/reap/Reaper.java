@@ -1,5 +1,6 @@
 package dev.forkd.internal.reap;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.posix.Errno;
 import dev.forkd.internal.posix.LibC;
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
  * reaps our child, so its pid cannot be recycled before we hold the pidfd.
  */
 public final class Reaper {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
     private static volatile boolean initialised;
     /** The pids forkd will reap itself (spawned and not yet reaped): the orphan reaper leaves them alone. */
     static final java.util.Set<Integer> WATCHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
