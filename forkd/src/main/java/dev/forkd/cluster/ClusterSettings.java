@@ -51,11 +51,16 @@ import java.util.Optional;
  * @param command          the command workers run instead of a JVM, if they do (see {@link #of(Command)})
  * @param listeners        already-bound listening sockets the primary serves instead of binding, by the port
  *                         workers ask for (see {@link #listener(int, ServerSocketChannel)}); empty by default
+ * @param reloadSurge      how many replacement workers a {@link Cluster#reload()} starts before it retires
+ *                         their predecessors (default {@link #ALL_AT_ONCE}; see {@link #reloadSurge(int)})
  */
 public record ClusterSettings(ForkOptions fork, int workers, SchedulingPolicy schedulingPolicy,
                               RestartPolicy restartPolicy, Duration shutdownGrace, Duration readyTimeout,
                               Duration queueTimeout, Optional<Command> command,
-                              Map<Integer, ServerSocketChannel> listeners) {
+                              Map<Integer, ServerSocketChannel> listeners, int reloadSurge) {
+    /** {@link #reloadSurge(int)}'s default: a reload starts a replacement for every worker at once. */
+    public static final int ALL_AT_ONCE = Integer.MAX_VALUE;
+
     public ClusterSettings {
         Objects.requireNonNull(command, "command");
         if (command.isEmpty()) Objects.requireNonNull(fork, "fork");
@@ -70,6 +75,7 @@ public record ClusterSettings(ForkOptions fork, int workers, SchedulingPolicy sc
             throw new IllegalArgumentException("queueTimeout must be positive: " + queueTimeout);
         }
         if (workers < 1) throw new IllegalArgumentException("workers must be at least 1: " + workers);
+        if (reloadSurge < 1) throw new IllegalArgumentException("reloadSurge must be at least 1: " + reloadSurge);
         Objects.requireNonNull(listeners, "listeners");
         for (var e : listeners.entrySet()) checkListener(e.getKey(), e.getValue());
         listeners = Map.copyOf(listeners);
@@ -80,7 +86,15 @@ public record ClusterSettings(ForkOptions fork, int workers, SchedulingPolicy sc
                            RestartPolicy restartPolicy, Duration shutdownGrace, Duration readyTimeout,
                            Duration queueTimeout) {
         this(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout, queueTimeout,
-                Optional.empty(), Map.of());
+                Optional.empty(), Map.of(), ALL_AT_ONCE);
+    }
+
+    /** The settings as they were before {@code reloadSurge}: a reload replaces every worker at once. */
+    public ClusterSettings(ForkOptions fork, int workers, SchedulingPolicy schedulingPolicy,
+                           RestartPolicy restartPolicy, Duration shutdownGrace, Duration readyTimeout,
+                           Duration queueTimeout, Optional<Command> command, Map<Integer, ServerSocketChannel> listeners) {
+        this(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout, queueTimeout, command,
+                listeners, ALL_AT_ONCE);
     }
 
     /**
@@ -128,43 +142,56 @@ public record ClusterSettings(ForkOptions fork, int workers, SchedulingPolicy sc
     public static ClusterSettings of(Command command) {
         return new ClusterSettings(null, Runtime.getRuntime().availableProcessors(), SchedulingPolicy.LOAD_AWARE,
                 RestartPolicy.defaults(), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                Optional.of(command), Map.of());
+                Optional.of(command), Map.of(), ALL_AT_ONCE);
     }
 
     /** Worker JVMs run {@code fork} (instead of a command, if these settings had one). */
     public ClusterSettings fork(ForkOptions fork) {
         return new ClusterSettings(Objects.requireNonNull(fork, "fork"), workers, schedulingPolicy, restartPolicy,
-                shutdownGrace, readyTimeout, queueTimeout, Optional.empty(), listeners);
+                shutdownGrace, readyTimeout, queueTimeout, Optional.empty(), listeners, reloadSurge);
     }
 
     /** Workers run {@code command} (instead of a JVM); see {@link #of(Command)}. */
     public ClusterSettings command(Command command) {
         return new ClusterSettings(null, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout,
-                queueTimeout, Optional.of(command), listeners);
+                queueTimeout, Optional.of(command), listeners, reloadSurge);
     }
 
     public ClusterSettings workers(int workers) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout, queueTimeout, command, listeners);
+        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout, queueTimeout, command, listeners, reloadSurge);
     }
 
     public ClusterSettings schedulingPolicy(SchedulingPolicy policy) {
-        return new ClusterSettings(fork, workers, policy, restartPolicy, shutdownGrace, readyTimeout, queueTimeout, command, listeners);
+        return new ClusterSettings(fork, workers, policy, restartPolicy, shutdownGrace, readyTimeout, queueTimeout, command, listeners, reloadSurge);
     }
 
     public ClusterSettings restartPolicy(RestartPolicy policy) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, policy, shutdownGrace, readyTimeout, queueTimeout, command, listeners);
+        return new ClusterSettings(fork, workers, schedulingPolicy, policy, shutdownGrace, readyTimeout, queueTimeout, command, listeners, reloadSurge);
     }
 
     public ClusterSettings shutdownGrace(Duration grace) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, grace, readyTimeout, queueTimeout, command, listeners);
+        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, grace, readyTimeout, queueTimeout, command, listeners, reloadSurge);
     }
 
     public ClusterSettings readyTimeout(Duration timeout) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, timeout, queueTimeout, command, listeners);
+        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, timeout, queueTimeout, command, listeners, reloadSurge);
+    }
+
+    /**
+     * How many replacement workers a {@link Cluster#reload()} starts at once. Each batch of replacements starts
+     * together while the old workers serve; once all of the batch listen, their predecessors stop taking
+     * connections and drain, and the next batch starts. The default, {@link #ALL_AT_ONCE}, replaces every
+     * worker in one batch: the reload takes about one worker's start-up instead of one per worker, and the
+     * machine runs twice the workers (memory, start-up CPU) for that moment. {@code 1} replaces them one by
+     * one, as PM2's reload does.
+     */
+    public ClusterSettings reloadSurge(int workers) {
+        return new ClusterSettings(fork, this.workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout,
+                queueTimeout, command, listeners, workers);
     }
 
     public ClusterSettings queueTimeout(Duration timeout) {
-        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout, timeout, command, listeners);
+        return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout, timeout, command, listeners, reloadSurge);
     }
 
     /**
@@ -195,7 +222,7 @@ public record ClusterSettings(ForkOptions fork, int workers, SchedulingPolicy sc
         Map<Integer, ServerSocketChannel> all = new LinkedHashMap<>(listeners);
         all.put(port, listener);
         return new ClusterSettings(fork, workers, schedulingPolicy, restartPolicy, shutdownGrace, readyTimeout,
-                queueTimeout, command, all);
+                queueTimeout, command, all, reloadSurge);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.forkd.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
@@ -260,6 +261,37 @@ class ClusterTest {
         assertThat(failures).as("failed requests during reload (of " + ok.get() + ")").isEmpty();
         assertThat(ok.get()).isGreaterThan(100);
         assertThat(c.workers().keySet()).hasSize(2).doesNotContainAnyElementsOf(before);
+    }
+
+    @Test
+    void aReloadStartsEveryReplacementAtOnceOrAsManyAsTheSurgeSays() throws Exception {
+        for (int surge : new int[] {ClusterSettings.ALL_AT_ONCE, 1}) {
+            Cluster c = Cluster.setupPrimary(ClusterSettings.of(ForkOptions.of(ClusterWorker.class.getName(), "0", "127.0.0.1")
+                            .execArgv("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"))
+                    .workers(2).restartPolicy(RestartPolicy.never()).shutdownGrace(Duration.ofSeconds(5)).reloadSurge(surge));
+            clusters.add(c);
+            List<String> order = new CopyOnWriteArrayList<>();
+            c.onEvent(e -> {
+                if (e instanceof ClusterEvent.Forked f) order.add("forked " + f.worker().id());
+                if (e instanceof ClusterEvent.Listening l) order.add("listening " + l.worker().id());
+            });
+            BlockingQueue<ClusterEvent> q = events(c);
+            c.start();
+            next(q, ClusterEvent.Listening.class);
+            next(q, ClusterEvent.Listening.class);
+            ReloadResult r = c.reload().get(60, TimeUnit.SECONDS);
+            assertThat(r.succeeded()).as(r.toString()).isTrue();
+            assertThat(r.replaced()).extracting(ReloadResult.Replacement::newId).containsExactly(3, 4);
+            List<String> reload = order.subList(4, order.size()); // after the start's two forks and listens
+            if (surge == 1) { // the next replacement starts once the last one listens
+                assertThat(reload).containsExactly("forked 3", "listening 3", "forked 4", "listening 4");
+            } else {
+                assertThat(reload.subList(0, 2)).containsExactly("forked 3", "forked 4");
+                assertThat(reload.subList(2, 4)).containsExactlyInAnyOrder("listening 3", "listening 4");
+            }
+            c.disconnect().get(30, TimeUnit.SECONDS);
+        }
+        assertThatThrownBy(() -> ClusterSettings.of("x").reloadSurge(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -651,36 +651,61 @@ public final class PrimaryCore {
         }
     }
 
+    /**
+     * Replaces the live workers in batches of {@link ClusterSettings#reloadSurge()}: a batch's replacements
+     * start together while the old workers serve; once every one of them listens, their predecessors drain.
+     * A replacement that fails is killed and its predecessor keeps serving; the reload stops after that batch.
+     */
     private ReloadResult replaceAll(List<ReloadResult.Replacement> replaced, List<CompletableFuture<ExitStatus>> draining) {
-        for (WorkerHandle old : List.copyOf(workers.values())) {
-            if (old.dead || old.exitedAfterDisconnect) continue;
-            WorkerHandle fresh;
-            try {
-                fresh = forkHandle(old.launch, old.env);
-            } catch (SpawnException | RuntimeException e) {
-                return new ReloadResult(replaced, Optional.of("cannot fork a replacement for worker " + old.id + ": "
-                        + e.getMessage()));
-            }
-            try {
-                fresh.firstListening.get(settings.readyTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                fresh.exitedAfterDisconnect = true; // do not respawn a failed replacement
-                fresh.process.kill(Signal.SIGKILL);
+        List<WorkerHandle> live = new ArrayList<>();
+        for (WorkerHandle w : workers.values()) if (!w.dead && !w.exitedAfterDisconnect) live.add(w);
+        int surge = Math.min(settings.reloadSurge(), Math.max(1, live.size()));
+        for (int from = 0; from < live.size(); from += surge) {
+            List<WorkerHandle> batch = live.subList(from, Math.min(live.size(), from + surge));
+            List<WorkerHandle> fresh = new ArrayList<>();
+            String failure = null;
+            for (WorkerHandle old : batch) {
                 try {
-                    fresh.exited.get(10, TimeUnit.SECONDS); // report once it is really gone
-                } catch (Exception ignored) {
-                    // reported below either way
+                    fresh.add(forkHandle(old.launch, old.env));
+                } catch (SpawnException | RuntimeException e) {
+                    failure = "cannot fork a replacement for worker " + old.id + ": " + e.getMessage();
+                    break;
                 }
-                String why = fresh.dead ? "it exited before listening" : "it did not listen within "
-                        + settings.readyTimeout().toMillis() + " ms";
-                return new ReloadResult(replaced, Optional.of("replacement worker " + fresh.id + " for worker "
-                        + old.id + " failed: " + why + "; the old workers keep serving"));
             }
-            old.draining = true; // no new connections from here on
-            draining.add(disconnect(old));
-            replaced.add(new ReloadResult.Replacement(old.id, fresh.id));
+            long deadline = System.nanoTime() + settings.readyTimeout().toNanos();
+            for (int i = 0; i < fresh.size(); i++) {
+                WorkerHandle old = batch.get(i), f = fresh.get(i);
+                String why = awaitListening(f, deadline);
+                if (why == null) {
+                    old.draining = true; // no new connections from here on
+                    draining.add(disconnect(old));
+                    replaced.add(new ReloadResult.Replacement(old.id, f.id));
+                } else if (failure == null) {
+                    failure = "replacement worker " + f.id + " for worker " + old.id + " failed: " + why
+                            + "; the old workers keep serving";
+                }
+            }
+            if (failure != null) return new ReloadResult(replaced, Optional.of(failure));
         }
         return new ReloadResult(replaced, Optional.empty());
+    }
+
+    /** Null once {@code fresh} listens; else why not, after it has been killed and is gone. */
+    private String awaitListening(WorkerHandle fresh, long deadline) {
+        try {
+            fresh.firstListening.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return null;
+        } catch (Exception e) {
+            fresh.exitedAfterDisconnect = true; // do not respawn a failed replacement
+            fresh.process.kill(Signal.SIGKILL);
+            try {
+                fresh.exited.get(10, TimeUnit.SECONDS); // report once it is really gone
+            } catch (Exception ignored) {
+                // reported either way
+            }
+            return fresh.dead ? "it exited before listening" : "it did not listen within "
+                    + settings.readyTimeout().toMillis() + " ms";
+        }
     }
 
     /** How long the JVM's exit waits for listeners to take the last events. */
