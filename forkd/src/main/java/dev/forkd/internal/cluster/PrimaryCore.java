@@ -123,7 +123,7 @@ public final class PrimaryCore {
         w.channel.onInternalMessage((m, h) -> onInternal(w, m, h));
         w.channel.onMessage(m -> emit(new ClusterEvent.MessageReceived(w, m)));
         CompletableFuture<Void> disconnected = w.channel.onDisconnect().thenRun(() -> {
-            w.draining = true;
+            w.advance(WorkerHandle.State.DRAINING);
             emit(new ClusterEvent.Disconnected(w));
         });
         // Node's order: 'disconnect' before 'exit'. The channel closes when the worker dies, so wait for it
@@ -168,7 +168,7 @@ public final class PrimaryCore {
                     w.forkd = true;
                     w.channel.pipelineHandles(true);
                 }
-                w.online = true;
+                w.advance(WorkerHandle.State.ONLINE);
                 emit(new ClusterEvent.Online(w));
             }
             case "queryServer" -> onQueryServer(w, m);
@@ -535,7 +535,7 @@ public final class PrimaryCore {
     // ------------------------------------------------------------------ exit and respawn
 
     private void onExit(WorkerHandle w, ExitStatus status) {
-        w.dead = true;
+        w.advance(WorkerHandle.State.DEAD);
         w.firstListening.completeExceptionally(new IllegalStateException("worker " + w.id + " exited: " + status));
         for (Port p : ports.values()) p.workers.remove(w);
         // Connections sent but never confirmed were not read by the worker: give them to another.
@@ -602,14 +602,14 @@ public final class PrimaryCore {
     // ------------------------------------------------------------------ disconnect, reload, shutdown
 
     CompletableFuture<ExitStatus> disconnect(WorkerHandle w) {
-        if (w.dead) return w.exited;
+        if (w.isDead()) return w.exited;
         w.exitedAfterDisconnect = true;
-        w.draining = true;
+        w.advance(WorkerHandle.State.DRAINING);
         for (Port p : ports.values()) p.workers.remove(w);
         ObjectNode m = Protocol.message("disconnect").put("seq", seq.getAndIncrement());
         w.channel.sendInternal(m);
         EventLoop.get().schedule(settings.shutdownGrace().toNanos(), () -> {
-            if (!w.dead) {
+            if (!w.isDead()) {
                 LOG.log(System.Logger.Level.WARNING, "worker " + w.id + " did not exit within "
                         + settings.shutdownGrace().toMillis() + " ms of disconnect: SIGKILL");
                 w.process.kill(Signal.SIGKILL);
@@ -652,7 +652,7 @@ public final class PrimaryCore {
 
     private ReloadResult replaceAll(List<ReloadResult.Replacement> replaced, List<CompletableFuture<ExitStatus>> draining) {
         for (WorkerHandle old : List.copyOf(workers.values())) {
-            if (old.dead || old.exitedAfterDisconnect) continue;
+            if (old.isDead() || old.exitedAfterDisconnect) continue;
             WorkerHandle fresh;
             try {
                 fresh = forkHandle(old.launch, old.env);
@@ -670,12 +670,12 @@ public final class PrimaryCore {
                 } catch (Exception ignored) {
                     // reported below either way
                 }
-                String why = fresh.dead ? "it exited before listening" : "it did not listen within "
+                String why = fresh.isDead() ? "it exited before listening" : "it did not listen within "
                         + settings.readyTimeout().toMillis() + " ms";
                 return new ReloadResult(replaced, Optional.of("replacement worker " + fresh.id + " for worker "
                         + old.id + " failed: " + why + "; the old workers keep serving"));
             }
-            old.draining = true; // no new connections from here on
+            old.advance(WorkerHandle.State.DRAINING); // no new connections from here on
             draining.add(disconnect(old));
             replaced.add(new ReloadResult.Replacement(old.id, fresh.id));
         }
