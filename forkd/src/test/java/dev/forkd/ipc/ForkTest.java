@@ -1,12 +1,14 @@
 package dev.forkd.ipc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.forkd.ChildProcess;
 import dev.forkd.ChildProcesses;
 import dev.forkd.Command;
 import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
+import dev.forkd.SpawnException;
 import dev.forkd.Stdio;
 import dev.forkd.fixture.IpcChild;
 import java.io.File;
@@ -266,6 +268,21 @@ class ForkTest {
         }
         Files.write(cache, new byte[] {1}); // as if the trainer had written it
         assertThat(options.toCommand().args()).contains("-XX:AOTCache=" + cache);
+    }
+
+    @Test
+    void aForkThatCannotStartLeavesTheAotCacheToTheNextChild(@TempDir Path dir) throws Exception {
+        Path cache = dir.resolve("child.aot");
+        ForkOptions options = ForkOptions.of(IpcChild.class.getName(), "echo").aotCache(cache).silent(true);
+        assertThatThrownBy(() -> ChildProcesses.fork(options.java(dir.resolve("no-such-java"))))
+                .isInstanceOf(SpawnException.class);
+        ChildProcess trainer = ChildProcesses.fork(options);
+        try {
+            assertThat(cmdline(trainer)).contains("-XX:AOTCacheOutput=" + cache);
+        } finally {
+            trainer.channel().orElseThrow().send(Map.of("exit", 0));
+            trainer.waitFor();
+        }
     }
 
     private static List<String> cmdline(ChildProcess c) throws Exception {
