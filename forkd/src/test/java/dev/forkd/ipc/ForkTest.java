@@ -285,8 +285,17 @@ class ForkTest {
         }
     }
 
+    /**
+     * The child's argv. posix_spawn returns once the child's exec has let go of the parent's memory, a moment
+     * before the kernel sets up the new argv, which /proc then shows as empty: wait for it.
+     */
     private static List<String> cmdline(ChildProcess c) throws Exception {
-        byte[] raw = Files.readAllBytes(Path.of("/proc/" + c.pid() + "/cmdline"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        byte[] raw;
+        while ((raw = Files.readAllBytes(Path.of("/proc/" + c.pid() + "/cmdline"))).length == 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         return List.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0"));
     }
 
