@@ -1,17 +1,15 @@
 package dev.forkd;
 
 import dev.forkd.internal.reap.OrphanReaper;
+import dev.forkd.internal.spawn.AotCachePolicy;
 import dev.forkd.internal.spawn.ExecRunner;
 import dev.forkd.internal.spawn.Pipeline;
 import dev.forkd.internal.spawn.PosixChildProcess;
 import dev.forkd.internal.spawn.SpawnRequest;
 import dev.forkd.internal.spawn.StdioPlan;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Node's {@code child_process} for the JVM: {@code spawn}, {@code exec}, {@code execFile} and the sync variants.
@@ -106,27 +104,8 @@ public final class ChildProcesses {
      * the child opens its end with {@link dev.forkd.ipc.Channel#parent()}.
      */
     public static ChildProcess fork(ForkOptions options) throws SpawnException {
-        Path cache = options.aotCache().map(p -> p.toAbsolutePath().normalize()).orElse(null);
-        ForkOptions.AotUse aot = ForkOptions.AotUse.of(cache);
-        if (cache != null && (AOT_TRAINING.contains(cache) || (aot == ForkOptions.AotUse.TRAIN && !AOT_TRAINING.add(cache)))) {
-            aot = ForkOptions.AotUse.NONE; // another child is writing the file: neither train too nor read it half-done
-        }
-        ChildProcess child;
-        try {
-            child = spawn(options.toCommand(aot));
-        } catch (SpawnException | RuntimeException e) {
-            if (aot == ForkOptions.AotUse.TRAIN) AOT_TRAINING.remove(cache);
-            throw e;
-        }
-        if (aot == ForkOptions.AotUse.TRAIN) {
-            // The JVM writes the cache on its way out (JDK 25 assembles it before the process ends).
-            child.onExit().whenComplete((status, error) -> AOT_TRAINING.remove(cache));
-        }
-        return child;
+        return AotCachePolicy.fork(options.aotCache(), aot -> spawn(options.toCommand(aot)));
     }
-
-    /** AOT cache files that a child of this JVM is training now. */
-    private static final Set<Path> AOT_TRAINING = ConcurrentHashMap.newKeySet();
 
     /** Runs {@code shellCommand} with {@code /bin/sh -c}; see {@link #execFile(Command, ExecOptions)}. */
     public static CompletableFuture<Output> exec(String shellCommand) {

@@ -13,24 +13,42 @@ public class ExitException extends IOException {
     private static final int QUOTE = 2048;
 
     private final String command;
+    /** How the child ended, what it wrote, and whether the timeout or maxBuffer ended it: the one record of it. */
     private final Output output;
     private final boolean killed;
-    private final boolean timedOut;
-    private final boolean maxBufferExceeded;
 
+    /**
+     * An exec-family failure. {@code timedOut} and {@code maxBufferExceeded} repeat what {@code output} records
+     * ({@link Output#timedOut()}, {@link Output#maxBufferExceeded()}), which is what this exception reports.
+     *
+     * @param command           the command line as run
+     * @param output            what the child wrote and how it ended
+     * @param killed            forkd signalled the child (on timeout, maxBuffer or cancellation)
+     * @param timedOut          as {@code output.timedOut()}
+     * @param maxBufferExceeded as {@code output.maxBufferExceeded()}
+     * @throws IllegalArgumentException if {@code timedOut} or {@code maxBufferExceeded} disagrees with
+     *                                  {@code output}
+     */
     public ExitException(String command, Output output, boolean killed, boolean timedOut, boolean maxBufferExceeded) {
-        super(message(command, output, timedOut, maxBufferExceeded));
+        super(message(command, checked(output, timedOut, maxBufferExceeded)));
         this.command = command;
         this.output = output;
         this.killed = killed;
-        this.timedOut = timedOut;
-        this.maxBufferExceeded = maxBufferExceeded;
     }
 
-    private static String message(String command, Output output, boolean timedOut, boolean maxBuffer) {
+    /** The one place that rejects contradictions; returns {@code output}. */
+    private static Output checked(Output output, boolean timedOut, boolean maxBufferExceeded) {
+        if (timedOut != output.timedOut() || maxBufferExceeded != output.maxBufferExceeded()) {
+            throw new IllegalArgumentException("timedOut=" + timedOut + ", maxBufferExceeded=" + maxBufferExceeded
+                    + " contradict the output: " + output);
+        }
+        return output;
+    }
+
+    private static String message(String command, Output output) {
         StringBuilder sb = new StringBuilder("Command failed (");
-        if (timedOut) sb.append("timed out, ");
-        if (maxBuffer) sb.append("maxBuffer exceeded, ");
+        if (output.timedOut()) sb.append("timed out, ");
+        if (output.maxBufferExceeded()) sb.append("maxBuffer exceeded, ");
         sb.append(output.status()).append("): ").append(command);
         String err = output.stderrText();
         if (!err.isEmpty()) {
@@ -64,11 +82,13 @@ public class ExitException extends IOException {
         return killed;
     }
 
+    /** The child ran past {@link ExecOptions#timeout()} and was killed: {@link Output#timedOut()}. */
     public boolean timedOut() {
-        return timedOut;
+        return output.timedOut();
     }
 
+    /** Its stdout or stderr passed maxBuffer and it was killed: {@link Output#maxBufferExceeded()}. */
     public boolean maxBufferExceeded() {
-        return maxBufferExceeded;
+        return output.maxBufferExceeded();
     }
 }

@@ -1,8 +1,8 @@
 package dev.forkd;
 
 import java.io.File;
+import dev.forkd.internal.spawn.AotCachePolicy;
 import dev.forkd.ipc.Channel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -207,39 +207,16 @@ public final class ForkOptions {
 
     /** The command this fork runs, stdio and channel included. */
     public Command toCommand() {
-        return toCommand(AotUse.of(aotCache));
+        return toCommand(AotCachePolicy.of(aotCache));
     }
 
-    /** What a child does with the AOT cache file. */
-    enum AotUse {
-        /** no cache, or the file is being written by a training child: plain start */
-        NONE,
-        /** the file exists: -XX:AOTCache */
-        USE,
-        /** no file yet: this child trains it, -XX:AOTCacheOutput */
-        TRAIN;
-
-        static AotUse of(Path cache) {
-            if (cache == null) return NONE;
-            return Files.isRegularFile(cache) ? USE : TRAIN;
-        }
-    }
-
-    Command toCommand(AotUse aot) {
+    /** The command of a child that does {@code aot} with the AOT cache file ({@link AotCachePolicy} decides). */
+    Command toCommand(AotCachePolicy.Use aot) {
         Path launcher = java != null ? java : Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> argv = new ArrayList<>();
         argv.add(NATIVE_ACCESS);
         argv.add(ADD_OPENS);
-        switch (aot) {
-            case USE -> argv.add("-XX:AOTCache=" + aotCache);
-            case TRAIN -> {
-                argv.add("-XX:AOTCacheOutput=" + aotCache);
-                // The training run warns on stdout about every class it cannot archive ("Skipping ...:
-                // Unlinked class", dozens of lines); errors still show, and execArgv may set it back.
-                argv.add("-Xlog:aot=error");
-            }
-            case NONE -> { }
-        }
+        argv.addAll(aot.jvmOptions(aotCache));
         argv.addAll(execArgv);
         // Relative paths are this JVM's: absolute, they also hold for a child with a cwd of its own.
         if (jar != null) {

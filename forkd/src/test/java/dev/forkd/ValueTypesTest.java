@@ -50,6 +50,22 @@ class ValueTypesTest {
     }
 
     @Test
+    void exitExceptionReportsWhatItsOutputRecordsAndRejectsAContradiction() {
+        ExitStatus killed = new ExitStatus.Signaled(Signal.SIGTERM, false);
+        Output timedOut = new Output(killed, new byte[0], new byte[0], java.nio.charset.StandardCharsets.UTF_8,
+                true, false);
+        ExitException x = new ExitException("sleep 9", timedOut, true, true, false);
+        assertThat(x.timedOut()).isTrue();
+        assertThat(x.maxBufferExceeded()).isFalse();
+        assertThat(x.killed()).isTrue();
+        assertThat(x).hasMessage("Command failed (timed out, signal: 15 (SIGTERM)): sleep 9");
+        assertThatThrownBy(() -> new ExitException("sleep 9", timedOut, true, false, false))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ExitException("sleep 9", timedOut, true, true, true))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void commandIsImmutable() {
         Command base = Command.of("ls");
         Command withArgs = base.args("-l");

@@ -298,7 +298,9 @@ class ClusterTest {
     void aReplacementThatFailsAbortsTheReloadAndKeepsTheOldWorkers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path marker = dir.resolve("fail-from-now-on");
-        Cluster c = cluster(SchedulingPolicy.LOAD_AWARE, 1, RestartPolicy.never(), "0", "127.0.0.1");
+        // Respawning on: a failed replacement must still not come back as an extra worker.
+        Cluster c = cluster(SchedulingPolicy.LOAD_AWARE, 1, RestartPolicy.defaults().backoff(Duration.ofMillis(10),
+                Duration.ofMillis(20)), "0", "127.0.0.1");
         BlockingQueue<ClusterEvent> q = events(c);
         Worker old = c.fork(Map.of("FORKD_TEST_FAIL_IF_EXISTS", marker.toString()));
         int port = next(q, ClusterEvent.Listening.class).address().getPort();
@@ -307,6 +309,8 @@ class ClusterTest {
         assertThat(r.succeeded()).isFalse();
         assertThat(r.replaced()).isEmpty();
         assertThat(r.failure().orElseThrow()).contains("replacement worker").contains("exited before listening");
+        Thread.sleep(500); // time enough for a respawn to show
+        assertThat(q).noneMatch(e -> e instanceof ClusterEvent.Respawning);
         assertThat(c.workers()).containsOnlyKeys(old.id());
         assertThat(old.isDead()).isFalse();
         assertThat(request(port, "/")).startsWith(old.process().pid() + " ");

@@ -1,12 +1,14 @@
 package dev.forkd.ipc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.forkd.ChildProcess;
 import dev.forkd.ChildProcesses;
 import dev.forkd.Command;
 import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
+import dev.forkd.SpawnException;
 import dev.forkd.Stdio;
 import dev.forkd.fixture.IpcChild;
 import java.io.File;
@@ -268,8 +270,32 @@ class ForkTest {
         assertThat(options.toCommand().args()).contains("-XX:AOTCache=" + cache);
     }
 
+    @Test
+    void aForkThatCannotStartLeavesTheAotCacheToTheNextChild(@TempDir Path dir) throws Exception {
+        Path cache = dir.resolve("child.aot");
+        ForkOptions options = ForkOptions.of(IpcChild.class.getName(), "echo").aotCache(cache).silent(true);
+        assertThatThrownBy(() -> ChildProcesses.fork(options.java(dir.resolve("no-such-java"))))
+                .isInstanceOf(SpawnException.class);
+        ChildProcess trainer = ChildProcesses.fork(options);
+        try {
+            assertThat(cmdline(trainer)).contains("-XX:AOTCacheOutput=" + cache);
+        } finally {
+            trainer.channel().orElseThrow().send(Map.of("exit", 0));
+            trainer.waitFor();
+        }
+    }
+
+    /**
+     * The child's argv. posix_spawn returns once the child's exec has let go of the parent's memory, a moment
+     * before the kernel sets up the new argv, which /proc then shows as empty: wait for it.
+     */
     private static List<String> cmdline(ChildProcess c) throws Exception {
-        byte[] raw = Files.readAllBytes(Path.of("/proc/" + c.pid() + "/cmdline"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        byte[] raw;
+        while ((raw = Files.readAllBytes(Path.of("/proc/" + c.pid() + "/cmdline"))).length == 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         return List.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0"));
     }
 

@@ -101,30 +101,31 @@ public final class PrimaryCore {
     // ------------------------------------------------------------------ forking
 
     public Worker fork(Map<String, String> env) throws SpawnException {
-        return forkHandle(defaultLaunch, env);
+        return forkHandle(defaultLaunch, env, false);
     }
 
     /** Forks one worker that runs {@code command} instead of what the settings say. */
     public Worker fork(Command command) throws SpawnException {
         ClusterSettings.of(command); // the one place that checks a worker command
-        return forkHandle(new Launch.Exec(command), Map.of());
+        return forkHandle(new Launch.Exec(command), Map.of(), false);
     }
 
     /** Forks one worker JVM with {@code options} instead of what the settings say. */
     public Worker fork(ForkOptions options) throws SpawnException {
-        return forkHandle(new Launch.Jvm(Objects.requireNonNull(options, "options")), Map.of());
+        return forkHandle(new Launch.Jvm(Objects.requireNonNull(options, "options")), Map.of(), false);
     }
 
-    private WorkerHandle forkHandle(Launch launch, Map<String, String> env) throws SpawnException {
+    private WorkerHandle forkHandle(Launch launch, Map<String, String> env, boolean replacement) throws SpawnException {
         if (shuttingDown) throw new IllegalStateException("the cluster is shutting down");
         int id = ids.incrementAndGet();
         WorkerHandle w = new WorkerHandle(id, launch.start(id, env), launch, Map.copyOf(env), this);
+        w.unproven = replacement; // before its exit can be seen (the callbacks below)
         workers.put(id, w);
         emit(new ClusterEvent.Forked(w));
         w.channel.onInternalMessage((m, h) -> onInternal(w, m, h));
         w.channel.onMessage(m -> emit(new ClusterEvent.MessageReceived(w, m)));
         CompletableFuture<Void> disconnected = w.channel.onDisconnect().thenRun(() -> {
-            w.draining = true;
+            w.advance(WorkerHandle.State.DRAINING);
             emit(new ClusterEvent.Disconnected(w));
         });
         // Node's order: 'disconnect' before 'exit'. The channel closes when the worker dies, so wait for it
@@ -169,7 +170,7 @@ public final class PrimaryCore {
                     w.forkd = true;
                     w.channel.pipelineHandles(true);
                 }
-                w.online = true;
+                w.advance(WorkerHandle.State.ONLINE);
                 emit(new ClusterEvent.Online(w));
             }
             case "queryServer" -> onQueryServer(w, m);
@@ -536,7 +537,7 @@ public final class PrimaryCore {
     // ------------------------------------------------------------------ exit and respawn
 
     private void onExit(WorkerHandle w, ExitStatus status) {
-        w.dead = true;
+        w.advance(WorkerHandle.State.DEAD);
         w.firstListening.completeExceptionally(new IllegalStateException("worker " + w.id + " exited: " + status));
         for (Port p : ports.values()) p.workers.remove(w);
         // Connections sent but never confirmed were not read by the worker: give them to another.
@@ -547,7 +548,7 @@ public final class PrimaryCore {
         emit(new ClusterEvent.Exited(w, status));
         w.exited.complete(status);
         RestartPolicy policy = settings.restartPolicy();
-        if (!shuttingDown && !respawnStopped && !w.exitedAfterDisconnect && policy.respawn() && !gaveUp) {
+        if (!shuttingDown && !respawnStopped && !w.exitedAfterDisconnect && !w.unproven && policy.respawn() && !gaveUp) {
             scheduleRespawn(w, policy);
         }
         if (gaveUp && workers.isEmpty()) {
@@ -592,7 +593,7 @@ public final class PrimaryCore {
         EventLoop.get().schedule(delay.toNanos(), () -> Thread.ofVirtual().name("forkd-respawn").start(() -> {
             if (shuttingDown || respawnStopped || gaveUp) return;
             try {
-                forkHandle(dead.launch, dead.env);
+                forkHandle(dead.launch, dead.env, false);
             } catch (SpawnException | RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "respawning worker " + dead.id + " failed: " + e.getMessage());
                 scheduleRespawn(dead, policy);
@@ -603,14 +604,14 @@ public final class PrimaryCore {
     // ------------------------------------------------------------------ disconnect, reload, shutdown
 
     CompletableFuture<ExitStatus> disconnect(WorkerHandle w) {
-        if (w.dead) return w.exited;
+        if (w.isDead()) return w.exited;
         w.exitedAfterDisconnect = true;
-        w.draining = true;
+        w.advance(WorkerHandle.State.DRAINING);
         for (Port p : ports.values()) p.workers.remove(w);
         ObjectNode m = Protocol.message("disconnect").put("seq", seq.getAndIncrement());
         w.channel.sendInternal(m);
         EventLoop.get().schedule(settings.shutdownGrace().toNanos(), () -> {
-            if (!w.dead) {
+            if (!w.isDead()) {
                 LOG.log(System.Logger.Level.WARNING, "worker " + w.id + " did not exit within "
                         + settings.shutdownGrace().toMillis() + " ms of disconnect: SIGKILL");
                 w.process.kill(Signal.SIGKILL);
@@ -658,7 +659,7 @@ public final class PrimaryCore {
      */
     private ReloadResult replaceAll(List<ReloadResult.Replacement> replaced, List<CompletableFuture<ExitStatus>> draining) {
         List<WorkerHandle> live = new ArrayList<>();
-        for (WorkerHandle w : workers.values()) if (!w.dead && !w.exitedAfterDisconnect) live.add(w);
+        for (WorkerHandle w : workers.values()) if (!w.isDead() && !w.exitedAfterDisconnect) live.add(w);
         int surge = Math.min(settings.reloadSurge(), Math.max(1, live.size()));
         for (int from = 0; from < live.size(); from += surge) {
             List<WorkerHandle> batch = live.subList(from, Math.min(live.size(), from + surge));
@@ -666,7 +667,7 @@ public final class PrimaryCore {
             String failure = null;
             for (WorkerHandle old : batch) {
                 try {
-                    fresh.add(forkHandle(old.launch, old.env));
+                    fresh.add(forkHandle(old.launch, old.env, true));
                 } catch (SpawnException | RuntimeException e) {
                     failure = "cannot fork a replacement for worker " + old.id + ": " + e.getMessage();
                     break;
@@ -677,8 +678,7 @@ public final class PrimaryCore {
                 WorkerHandle old = batch.get(i), f = fresh.get(i);
                 String why = awaitListening(f, deadline);
                 if (why == null) {
-                    old.draining = true; // no new connections from here on
-                    draining.add(disconnect(old));
+                    draining.add(disconnect(old)); // no new connections from here on
                     replaced.add(new ReloadResult.Replacement(old.id, f.id));
                 } else if (failure == null) {
                     failure = "replacement worker " + f.id + " for worker " + old.id + " failed: " + why
@@ -694,6 +694,7 @@ public final class PrimaryCore {
     private String awaitListening(WorkerHandle fresh, long deadline) {
         try {
             fresh.firstListening.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            fresh.unproven = false; // a worker like any other from here on: respawned if it dies
             return null;
         } catch (Exception e) {
             fresh.exitedAfterDisconnect = true; // do not respawn a failed replacement
@@ -703,7 +704,7 @@ public final class PrimaryCore {
             } catch (Exception ignored) {
                 // reported either way
             }
-            return fresh.dead ? "it exited before listening" : "it did not listen within "
+            return fresh.isDead() ? "it exited before listening" : "it did not listen within "
                     + settings.readyTimeout().toMillis() + " ms";
         }
     }

@@ -13,12 +13,29 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /** The primary's record of one worker: its process, channel, load and connections in hand-off. */
 final class WorkerHandle implements Worker {
     /** A connection handed to this worker, not yet confirmed with {@code accepted}. */
     record Pending(Port port, SocketChannel connection) {}
+
+    /**
+     * Where a worker is in its life. It only moves forward, and may skip a step (a worker disconnected before
+     * its 'online', one that dies while starting): a late 'online' does not make a draining worker take
+     * connections again, and nothing revives the dead.
+     */
+    enum State {
+        /** Forked; its 'online' has not come yet. */
+        STARTING,
+        /** Said 'online': takes connections while its channel is connected. */
+        ONLINE,
+        /** Takes no new connections: its channel closed, or it is being disconnected or replaced. */
+        DRAINING,
+        /** Exited. */
+        DEAD
+    }
 
     final int id;
     final ChildProcess process;
@@ -33,13 +50,16 @@ final class WorkerHandle implements Worker {
     /** Completes at the worker's first 'listening' (or fails if it dies first): the reload's readiness gate. */
     final CompletableFuture<Void> firstListening = new CompletableFuture<>();
     final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
-    volatile boolean online;
+    private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
+    // Not steps of its life, so not in the state: facts a worker of any state may have or not.
     /** It runs forkd's worker runtime (said so in 'online'); false for Node and other foreign workers. */
     volatile boolean forkd;
+    /** Its last 'load' said it is busy: the load-aware policy prefers the others. */
     volatile boolean busy;
-    volatile boolean draining;
+    /** Node's flag: its exit is expected (disconnect(), its own disconnect, a failed replacement): no respawn. */
     volatile boolean exitedAfterDisconnect;
-    volatile boolean dead;
+    /** A reload's replacement that has not listened yet: if it dies, the reload fails and nobody respawns it. */
+    volatile boolean unproven;
 
     WorkerHandle(int id, ChildProcess process, Launch launch, Map<String, String> env, PrimaryCore core) {
         this.id = id;
@@ -50,9 +70,14 @@ final class WorkerHandle implements Worker {
         this.core = core;
     }
 
+    /** Moves this worker's life on to {@code next}, unless it is there or further already; any thread. */
+    void advance(State next) {
+        state.accumulateAndGet(next, (now, to) -> to.compareTo(now) > 0 ? to : now);
+    }
+
     /** Can take new connections now. */
     boolean available() {
-        return online && !draining && !dead && channel.isConnected();
+        return state.get() == State.ONLINE && channel.isConnected();
     }
 
     @Override
@@ -97,7 +122,7 @@ final class WorkerHandle implements Worker {
 
     @Override
     public boolean isDead() {
-        return dead;
+        return state.get() == State.DEAD;
     }
 
     @Override
@@ -112,6 +137,11 @@ final class WorkerHandle implements Worker {
 
     @Override
     public String toString() {
-        return "Worker[id=" + id + ", pid=" + process.pid() + (dead ? ", dead" : draining ? ", draining" : "") + "]";
+        String s = switch (state.get()) {
+            case STARTING, ONLINE -> "";
+            case DRAINING -> ", draining";
+            case DEAD -> ", dead";
+        };
+        return "Worker[id=" + id + ", pid=" + process.pid() + s + "]";
     }
 }

@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -20,14 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Inline work. After each batch of events the loop runs the {@link InlineTask}s its handlers queued with
  * {@link #runInline} (IPC message delivery): running them on the thread that read the bytes saves a thread
- * hand-off, which on a VM costs tens of microseconds. Those tasks may call user code that blocks, so a
- * watchdog thread checks, while inline work runs, that no task stays blocked (parked, waiting, sleeping) for
- * more than {@value #STALL_MILLIS} ms or runnable for more than {@value #BUSY_MILLIS} ms (the JDK cannot tell
- * computing from a blocking system call). If one does, the watchdog gives the loop to a new platform thread
- * and tells the task it {@link InlineTask#stalled() stalled}; the old thread finishes that task (and nothing
- * else of the loop's) and ends.
- * Tasks queued behind the stalled one are started on virtual threads. So a blocking listener costs the loop at
- * most a few milliseconds, once: a stalled task is expected to stop asking for inline runs.
+ * hand-off, which on a VM costs tens of microseconds. Those tasks may call user code that blocks: an
+ * {@link InlineWatchdog} runs them and, when one holds the thread too long, gives the loop to a new thread.
  *
  * <p>Threading rules. Handlers and tasks run on the loop thread and must never block. Registration and
  * interest changes are done on the loop thread only ({@link #execute} from elsewhere); closing a registered fd
@@ -47,22 +40,6 @@ public final class EventLoop {
          * running; the loop has moved to another thread) or, from the loop, when it ran for too long.
          */
         void stalled();
-    }
-
-    /** One turn's inline tasks; {@code next} hands each out exactly once, to the loop or to the watchdog. */
-    private static final class InlineBatch {
-        final InlineTask[] tasks;
-        final int size;
-        final long start = System.nanoTime();
-        final Thread owner = Thread.currentThread();
-        final AtomicInteger next = new AtomicInteger();
-        volatile int running = -1;
-        volatile long runningSince;
-
-        InlineBatch(InlineTask[] tasks, int size) {
-            this.tasks = tasks;
-            this.size = size;
-        }
     }
 
     /** A scheduled task; cancel() is safe from any thread. */
@@ -87,21 +64,6 @@ public final class EventLoop {
     private static final long WAKE_TOKEN = 0;
     private static final int MAX_EVENTS = 256;
 
-    /** How long inline work may block the loop (park, wait, sleep) before the watchdog moves the loop on. */
-    static final long STALL_MILLIS = 10;
-    private static final long STALL_NANOS = STALL_MILLIS * 1_000_000;
-    /**
-     * How long inline work may keep the loop busy while runnable (computing, or in a blocking system call,
-     * which the JDK cannot tell apart): long enough for a cold JVM's first deliveries and a backlog's batch.
-     */
-    static final long BUSY_MILLIS = 100;
-    private static final long BUSY_NANOS = BUSY_MILLIS * 1_000_000;
-    private static final long TICK_NANOS = 2_000_000;
-    /** Tests only: runs on the watchdog between its decision to hand the loop over and the new thread. */
-    static volatile Runnable beforeHandOver;
-    /** The watchdog parks for good after this long without inline work. */
-    private static final long WATCHDOG_IDLE_NANOS = 200_000_000;
-
     private static volatile EventLoop instance;
     /** While the JVM exits, the loop polls and parks this long between polls instead of blocking in epoll_wait. */
     private static final long EXIT_POLL_NANOS = 1_000_000;
@@ -113,12 +75,8 @@ public final class EventLoop {
     private final AtomicInteger loopThreads = new AtomicInteger();
     private InlineTask[] inline = new InlineTask[16];
     private int inlineCount;
-    private final AtomicReference<InlineBatch> inlineBatch = new AtomicReference<>();
-    private volatile long lastInlineNanos;
-    /** The thread running inline tasks; still set on a thread the watchdog has replaced (it may block on). */
-    private volatile Thread inlineRunner;
-    private volatile Thread watchdog;
-    private volatile boolean watchdogParked;
+    /** Runs each turn's inline tasks; moves the loop to a new thread when one holds this one. */
+    private final InlineWatchdog watchdog = new InlineWatchdog(this::startLoopThread);
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     /** Set when the JVM starts to shut down; see {@link #onJvmExit}. */
@@ -204,7 +162,7 @@ public final class EventLoop {
      */
     public boolean inHandler() {
         Thread t = Thread.currentThread();
-        return t == thread && t != inlineRunner;
+        return t == thread && !watchdog.runsInline(t);
     }
 
     /** Queues a task to run on the loop thread after the current batch of events; loop thread only. */
@@ -337,91 +295,15 @@ public final class EventLoop {
     }
 
     /**
-     * Runs this turn's inline tasks; false if the watchdog found one stalled and gave the loop to a new thread
-     * meanwhile: this thread has then run whatever tasks it could still claim (they may block too) and must
-     * leave the loop at once. The batch's compare-and-set decides, not {@link #thread}, which the watchdog sets
-     * a moment after its own compare-and-set.
+     * Runs this turn's inline tasks under the watchdog; false if it gave the loop to a new thread meanwhile:
+     * this thread must then leave the loop at once.
      */
     private boolean runInlineTasks() {
-        InlineBatch b = new InlineBatch(inline, inlineCount);
+        InlineTask[] batch = inline;
+        int size = inlineCount;
         inline = new InlineTask[Math.max(16, inline.length)];
         inlineCount = 0;
-        inlineRunner = Thread.currentThread();
-        inlineBatch.set(b);
-        lastInlineNanos = b.start;
-        if (watchdogParked || watchdog == null) wakeWatchdog();
-        int i;
-        long t0 = b.start;
-        while ((i = b.next.getAndIncrement()) < b.size) {
-            b.runningSince = t0;
-            b.running = i;
-            InlineTask task = b.tasks[i];
-            try {
-                task.run();
-            } catch (Throwable t) {
-                LOG.log(System.Logger.Level.ERROR, "forkd inline task failed", t);
-            }
-            long t1 = System.nanoTime();
-            // Long but not caught by the watchdog (it ticks every few ms): still no more inline runs for it.
-            if (t1 - t0 > BUSY_NANOS && inlineBatch.get() == b) task.stalled();
-            t0 = t1;
-        }
-        b.running = -1;
-        if (!inlineBatch.compareAndSet(b, null)) return false; // inlineRunner may be the new loop's already
-        inlineRunner = null;
-        return true;
-    }
-
-    private synchronized void wakeWatchdog() {
-        if (watchdog == null) {
-            watchdog = Thread.ofPlatform().daemon().name("forkd-loop-watchdog").start(this::watch);
-        } else {
-            java.util.concurrent.locks.LockSupport.unpark(watchdog);
-        }
-    }
-
-    /**
-     * Ticks while inline work happens; hands the loop to a new thread when a task holds it too long. A task
-     * counts as stuck only if it was already running at the previous tick: after a GC pause or a descheduled
-     * vCPU, which stop the watchdog too, the task gets one more tick to finish.
-     */
-    private void watch() {
-        InlineBatch suspectBatch = null;
-        int suspect = -1;
-        while (true) {
-            InlineBatch b = inlineBatch.get();
-            long now = System.nanoTime();
-            if (b == null && now - lastInlineNanos > WATCHDOG_IDLE_NANOS) {
-                watchdogParked = true;
-                if (inlineBatch.get() == null) java.util.concurrent.locks.LockSupport.park(this);
-                watchdogParked = false;
-                continue;
-            }
-            int running = b == null ? -1 : b.running;
-            long limit = b != null && b.owner.getState() != Thread.State.RUNNABLE ? STALL_NANOS : BUSY_NANOS;
-            if (running >= 0 && b == suspectBatch && running == suspect && now - b.runningSince > limit
-                    && inlineBatch.compareAndSet(b, null)) {
-                takeOver(b, running);
-                running = -1;
-            }
-            suspectBatch = b;
-            suspect = running;
-            java.util.concurrent.locks.LockSupport.parkNanos(this, TICK_NANOS);
-        }
-    }
-
-    /** The loop thread is stuck in b's running task: give the loop a new thread and b's other tasks to VTs. */
-    private void takeOver(InlineBatch b, int stuck) {
-        Runnable hook = beforeHandOver;
-        if (hook != null) hook.run();
-        startLoopThread();
-        LOG.log(System.Logger.Level.DEBUG, "an inline task held forkd's event loop for over " + STALL_MILLIS
-                + " ms blocked or " + BUSY_MILLIS + " ms busy; the loop continues on a new thread");
-        b.tasks[stuck].stalled();
-        int i;
-        while ((i = b.next.getAndIncrement()) < b.size) {
-            Thread.ofVirtual().name("forkd-inline").start(b.tasks[i]); // IPC deliveries, future completions
-        }
+        return watchdog.runAll(batch, size);
     }
 
     private void runTasks() {

@@ -156,8 +156,9 @@ public final class ExecRunner {
         byte[] e = err != null ? err.bytes() : new byte[0];
         boolean overflowed = (out != null && out.overflowed()) || (err != null && err.overflowed());
         Output output = new Output(status, o, e, options.encoding(), timedOut, overflowed);
-        if (checkStatus && (!status.success() || overflowed || timedOut)) {
-            result.completeExceptionally(new ExitException(child.request().display(), output, killed, timedOut, overflowed));
+        if (checkStatus && (!status.success() || output.timedOut() || overflowed)) {
+            result.completeExceptionally(new ExitException(child.request().display(), output, killed,
+                    output.timedOut(), overflowed));
         } else {
             result.complete(output);
         }

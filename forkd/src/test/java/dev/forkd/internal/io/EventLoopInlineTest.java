@@ -69,7 +69,7 @@ class EventLoopInlineTest {
         });
         // Widen the moment between the watchdog's decision and the new loop thread, when a task that ends
         // just then must not let its thread carry on as the loop.
-        EventLoop.beforeHandOver = () -> {
+        InlineWatchdog.beforeHandOver = () -> {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -80,7 +80,7 @@ class EventLoopInlineTest {
             LibC.write(efd, one, 8);
             assertThat(allRan.await(60, TimeUnit.SECONDS)).as("inline tasks run: " + inlineRuns.get()).isTrue();
         } finally {
-            EventLoop.beforeHandOver = null;
+            InlineWatchdog.beforeHandOver = null;
         }
         Thread.sleep(200); // a duplicate run, if any, would show up by now
         CountDownLatch closed = new CountDownLatch(1);
