@@ -18,17 +18,7 @@ import java.util.concurrent.CompletableFuture;
  * no thread per child. The child's fd table holds exactly what its stdio says (fds 0-2 by default) and
  * nothing the JVM happens to have open. One forkd thread waits for all children and pumps all their pipes.
  *
- * {@snippet :
- * // exec: through /bin/sh, output captured
- * Output out = ChildProcesses.exec("echo hi | tr a-z A-Z").join();      // out.stdoutText() == "HI\n"
- *
- * // execFile: no shell, a timeout
- * ChildProcesses.execFile(Command.of("git", "status"), ExecOptions.defaults().timeout(Duration.ofSeconds(5)));
- *
- * // spawn: streams, signals, exit status
- * ChildProcess ls = ChildProcesses.spawn(Command.of("ls", "-lh", "/usr").stdout(Stdio.inherit()));
- * ExitStatus status = ls.waitFor();                                        // "exit status: 0"
- * }
+ * {@snippet class=dev.forkd.snippets.ChildProcessesSnippets region=tour}
  *
  * <p>The JVM that uses forkd needs {@code --enable-native-access=ALL-UNNAMED} (or {@code =dev.forkd} on the
  * module path); without it the JDK prints a warning on first use.
@@ -76,10 +66,7 @@ public final class ChildProcesses {
      * exits. The first command's stdin, the last one's stdout and everyone's stderr are as each command says
      * (default {@link Stdio#pipe()}).
      *
-     * {@snippet :
-     * List<ChildProcess> p = ChildProcesses.pipeline(Command.of("ls", "/usr"), Command.of("wc", "-l"));
-     * String count = new String(p.getLast().stdout().readAllBytes()).trim();
-     * }
+     * {@snippet class=dev.forkd.snippets.ChildProcessesSnippets region=pipeline}
      *
      * @return the children, in order
      * @throws SpawnException           if a command cannot be started; those already started are killed

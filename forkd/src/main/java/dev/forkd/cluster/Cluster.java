@@ -18,20 +18,7 @@ import java.util.function.Consumer;
  * Node's {@code cluster} for the JVM: a primary forks worker JVMs that share its listening ports, respawns
  * them when they die, reloads them one at a time without dropping connections, and stops them on SIGTERM.
  *
- * {@snippet :
- * public static void main(String[] args) throws Exception {
- *     if (Cluster.isPrimary()) {
- *         Cluster cluster = Cluster.setupPrimary(ClusterSettings.of(App.class.getName()).workers(2));
- *         cluster.onEvent(e -> System.out.println(e));
- *         cluster.start();
- *         Thread.currentThread().join(); // until SIGTERM: workers drain, then the JVM exits
- *     } else {
- *         try (ClusterServer server = Cluster.worker().orElseThrow().listen(3000)) {
- *             while (true) serve(server.accept());
- *         }
- *     }
- * }
- * }
+ * {@snippet class=dev.forkd.snippets.ClusterSnippets region=main}
  *
  * <p>Workers can be any program that speaks Node's cluster protocol over the channel on fd 3, an unmodified
  * Node app included ({@link ClusterSettings#of(dev.forkd.Command)}), and a primary started by systemd's socket
@@ -116,11 +103,7 @@ public final class Cluster {
      * of JVMs, say. It is spawned as {@link ClusterSettings#of(Command)} describes, takes part in every port
      * and policy like the others, and its respawn and its reload replacement run the same command.
      *
-     * {@snippet :
-     * Cluster cluster = Cluster.setupPrimary(ClusterSettings.of(ForkOptions.of("com.example.App")).workers(1));
-     * cluster.start();                                // a JVM worker
-     * cluster.fork(Command.of("node", "server.js"));  // and a Node worker on the same port
-     * }
+     * {@snippet class=dev.forkd.snippets.ClusterSnippets region=mixed}
      *
      * @throws IllegalArgumentException if the command's stdio gives fd 3 something other than the channel
      */

@@ -11,6 +11,11 @@ import java.util.function.Consumer;
  * {@code \n} per message over an AF_UNIX socket, handles passed with SCM_RIGHTS. A forkd parent can drive a
  * Node child ({@code process.send}, {@code process.on('message')}) and a Node parent can drive a forkd child.
  *
+ * <p>A parent forks a JVM and talks to it:
+ * {@snippet class=dev.forkd.snippets.ChannelSnippets region=parent}
+ * and the child answers (the same code works when the parent is a Node process):
+ * {@snippet class=dev.forkd.snippets.ChannelSnippets region=child}
+ *
  * <p><b>Ordering.</b> Messages arrive in the order they were sent; listeners are called one message at a time.
  * Messages that arrive before the first listener is added are kept and delivered to it, as in Node.
  *

@@ -19,8 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One listening address of the cluster, in the primary. For ROUND_ROBIN and LOAD_AWARE the primary accepts
- * here (one virtual thread) and hands connections out; for SHARED the workers accept on {@link #listener}
- * themselves; for REUSEPORT with port 0 the socket only reserves the port every worker binds. An adopted
+ * here (on the event loop, see {@code startAccepting}) and hands connections out; for SHARED the workers
+ * accept on {@link #listener} themselves; for REUSEPORT with port 0 the socket only reserves the port every
+ * worker binds. An adopted
  * listener (given in the settings, inherited from socket activation) is served the same way but never closed:
  * closing the port lets go of it.
  */

@@ -51,10 +51,6 @@ public final class FdPassing {
     }
 
     /**
-     * {@link #send} with any number of fds in one SCM_RIGHTS control message. Node's protocol never passes
-     * more than one; tests use this to provoke MSG_CTRUNC in {@link #recv}.
-     */
-    /**
      * Sends {@code len} bytes already in native memory, without fds, in one {@code sendmsg(MSG_NOSIGNAL)}.
      * Returns the bytes taken, 0 on EAGAIN; the structs are the caller's (one thread at a time).
      */
@@ -76,6 +72,10 @@ public final class FdPassing {
         }
     }
 
+    /**
+     * {@link #send} with any number of fds in one SCM_RIGHTS control message. Node's protocol never passes
+     * more than one; tests use this to provoke MSG_CTRUNC in {@link #recv}.
+     */
     static int sendFds(int sock, byte[] data, int off, int len, int... fds) throws PosixException {
         Objects.checkFromIndexSize(off, len, data.length);
         if (len == 0) throw new IllegalArgumentException("sendmsg needs at least one byte of data");

@@ -4,7 +4,7 @@ import dev.forkd.internal.posix.PosixException;
 
 /**
  * What waitid(2) reported for a child: {@code exited} with a code, or killed by {@code signal}; or, as
- * {@link #lost()}, the failed call when the status could not be had. Internal, so that the reaper does not
+ * {@code lost(failure)}, the failed call when the status could not be had. Internal, so that the reaper does not
  * depend on the public value types.
  */
 public record WaitStatus(boolean exited, int code, int signal, boolean coreDumped, PosixException failure) {
