@@ -15,14 +15,16 @@
 #                to keep its worker busy about as long. BUSY_S must outlast the loop: wrk does not count a
 #                request that is still waiting when it stops.
 #   quiet        the same wrk run with no /sum running: the max latency the machine gives anyway
-#   reload       wrk -t2 -c20 -d$RELOAD_S --timeout 10s / and, $RELOAD_AT s in, SIGHUP to the primary
-#                -> time from SIGHUP to "reload done", wrk socket errors and non-2xx responses
+#   reload       wrk -t2 -c20 -d$RELOAD_S --latency / without a reload (the steady p99), then the same
+#                run with a SIGHUP to the primary $RELOAD_AT s in -> time from SIGHUP to "reload done",
+#                wrk socket errors and non-2xx responses, the run's p99 and its ratio to the steady p99
 #
 # Environment (all optional):
 #   ROUNDS=3  IMPLS="forkd-load-aware forkd-round-robin forkd-shared forkd-reuseport node"
-#             (also forkd-netty-<policy>: dev.forkd.bench.cluster.NettyHello, hello and close only)
+#             (also forkd-netty-<policy>: dev.forkd.bench.cluster.NettyHello, hello and close only;
+#             standalone: the demo's handler as one plain Jetty process, same GC, hello and close only)
 #   TESTS="hello close busy reload"  (also: quiet)  WARM_S=5 WARM_CLOSE_S=15 DURATION=10 BUSY_S=6 SUM_N=2000000000 NODE_SUM_N=6000000000
-#   RELOAD_S=20 RELOAD_AT=3
+#   RELOAD_S=8 RELOAD_AT=2
 #   PORT=3400 (a new port per server start)  LOG=forkd-bench/target/cluster.log  JAVA_HOME (JDK >= 25)
 set -euo pipefail
 
@@ -44,7 +46,7 @@ IMPLS="${IMPLS:-forkd-load-aware forkd-round-robin forkd-shared forkd-reuseport 
 TESTS="${TESTS:-hello close busy reload}"
 WARM_S="${WARM_S:-5}" WARM_CLOSE_S="${WARM_CLOSE_S:-15}" DURATION="${DURATION:-10}" BUSY_S="${BUSY_S:-6}" SUM_N="${SUM_N:-2000000000}"
 NODE_SUM_N="${NODE_SUM_N:-6000000000}"
-RELOAD_S="${RELOAD_S:-20}" RELOAD_AT="${RELOAD_AT:-3}"
+RELOAD_S="${RELOAD_S:-8}" RELOAD_AT="${RELOAD_AT:-2}"
 port="${PORT:-3400}"
 LOG="${LOG:-$here/target/cluster.log}"
 work="$here/target/cluster-run"
@@ -59,8 +61,13 @@ now_ms() { date +%s%3N; }
 start_server() { # impl port -> sets server_pid, server_log
   local impl="$1" p="$2"
   server_log="$work/$impl.log"
+  local ready='cluster: 2 workers'
   if [[ "$impl" == node ]]; then
     node "$here/node/cluster.js" "$p" 2 rr >"$server_log" 2>&1 &
+  elif [[ "$impl" == standalone ]]; then
+    # the workers' GC, the heap of two of them
+    "$java" -XX:+UseSerialGC -Xms128m -Xmx512m -jar "$demo" cluster --standalone --port "$p" >"$server_log" 2>&1 &
+    ready='standalone: one process'
   elif [[ "$impl" == forkd-netty-* ]]; then
     # hello-world on forkd-netty workers (one event-loop thread each) instead of the demo's Jetty
     "$java" --enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp "$netty_jar" \
@@ -72,7 +79,7 @@ start_server() { # impl port -> sets server_pid, server_log
   local t0 deadline
   t0=$(now_ms)
   deadline=$((t0 + 60000))
-  until grep -q 'cluster: 2 workers' "$server_log"; do
+  until grep -q "$ready" "$server_log"; do
     (($(now_ms) < deadline)) || { echo "server $impl did not start:" >&2; cat "$server_log" >&2; exit 1; }
     sleep 0.05
   done
@@ -96,6 +103,11 @@ wrk_max_ms() {
          if (v ~ /us$/) printf "%.3f\n", v / 1000; else if (v ~ /ms$/) printf "%.3f\n", v + 0
          else if (v ~ /m$/) printf "%.3f\n", v * 60000; else printf "%.3f\n", v * 1000}' "$1"
 }
+wrk_p99_ms() { # the 99% line of wrk --latency
+  awk '$1 == "99%" {v = $2
+         if (v ~ /us$/) printf "%.3f\n", v / 1000; else if (v ~ /ms$/) printf "%.3f\n", v + 0
+         else if (v ~ /m$/) printf "%.3f\n", v * 60000; else printf "%.3f\n", v * 1000}' "$1"
+}
 wrk_errors() { awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10; f = 1} END {if (!f) print 0}' "$1"; }
 wrk_non2xx() { awk '/Non-2xx or 3xx responses:/ {print $5; f = 1} END {if (!f) print 0}' "$1"; }
 
@@ -105,8 +117,8 @@ run_tests() { # impl
   local impl="$1" out="$work/wrk.out"
   wrk -t2 -c50 -d"${WARM_S}s" "$(url)" >/dev/null
   for test in $TESTS; do
-    # NettyHello only answers / (no /sum, no SIGHUP reload)
-    if [[ "$impl" == forkd-netty-* && "$test" != hello && "$test" != close ]]; then continue; fi
+    # NettyHello only answers / (no /sum, no SIGHUP reload); standalone is the yardstick for hello and close
+    if [[ ( "$impl" == forkd-netty-* || "$impl" == standalone ) && "$test" != hello && "$test" != close ]]; then continue; fi
     case "$test" in
       hello)
         wrk -t2 -c50 -d"${DURATION}s" "$(url)" >"$out"
@@ -139,9 +151,11 @@ run_tests() { # impl
         result cluster-quiet "$impl" max_latency "$(wrk_max_ms "$out")" ms
         result cluster-quiet "$impl" rate "$(wrk_rate "$out")" req/s ;;
       reload)
-        local lines t_hup t_done
+        local lines t_hup t_done steady="$work/wrk-steady.out"
         lines=$(grep -c 'reload done' "$server_log" || true)
-        wrk -t2 -c20 -d"${RELOAD_S}s" --timeout 10s "$(url)" >"$out" &
+        # the same load without a reload first: the p99 the reload's is held against
+        wrk -t2 -c20 -d"${RELOAD_S}s" --timeout 10s --latency "$(url)" >"$steady"
+        wrk -t2 -c20 -d"${RELOAD_S}s" --timeout 10s --latency "$(url)" >"$out" &
         local wrk_pid=$!
         sleep "$RELOAD_AT"
         t_hup=$(now_ms)
@@ -162,6 +176,9 @@ run_tests() { # impl
         result cluster-reload "$impl" rate "$(wrk_rate "$out")" req/s
         result cluster-reload "$impl" errors "$(wrk_errors "$out")" count
         result cluster-reload "$impl" non2xx "$(wrk_non2xx "$out")" count
+        result cluster-reload "$impl" p99_steady "$(wrk_p99_ms "$steady")" ms
+        result cluster-reload "$impl" p99 "$(wrk_p99_ms "$out")" ms
+        result cluster-reload "$impl" p99_vs_steady "$(awk -v a="$(wrk_p99_ms "$out")" -v b="$(wrk_p99_ms "$steady")" 'BEGIN {printf "%.2f", a / b}')" x
         grep -E 'reload|exited' "$server_log" | sed 's/^/# /' || true ;;
       *) echo "unknown test $test" >&2; exit 2 ;;
     esac

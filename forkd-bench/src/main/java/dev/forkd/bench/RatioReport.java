@@ -11,7 +11,9 @@ import java.util.Map;
  * lines and {@code RESULT <scenario> <impl> <metric> <value> <unit>} lines. For every scenario and metric it
  * prints each implementation's median with its per-round range, and every non-Node implementation's ratio
  * to Node: the ratio of the medians and, in brackets, the range of the ratios within each round (both
- * measured in the same round). Where the issue sets a target, the row says whether it is met.
+ * measured in the same round). Where the issue sets a target, the row says whether it is met. A cluster log
+ * with a {@code standalone} implementation (the same server as one plain process) also gets every
+ * implementation's ratio to it: what the cluster layer costs or gains.
  *
  * <p>Usage: {@code RatioReport <log file>}
  */
@@ -47,8 +49,10 @@ public final class RatioReport {
         Map<String, Map<String, Map<Integer, Double>>> data = results.data(); // "scenario metric" -> impl -> round -> value
         Map<String, String> units = results.units();
 
-        System.out.println("| scenario | metric | unit | implementation | median (per-round range) | / Node (per-round range) | target | met |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+        boolean standalone = data.values().stream().anyMatch(byImpl -> byImpl.containsKey("standalone"));
+        System.out.println("| scenario | metric | unit | implementation | median (per-round range) | / Node (per-round range) | target | met |"
+                + (standalone ? " / standalone (per-round range) |" : ""));
+        System.out.println("|---|---|---|---|---|---|---|---|" + (standalone ? "---|" : ""));
         data.forEach((key, byImpl) -> {
             String[] sm = key.split(" ");
             Target target = TARGETS.stream().filter(t -> t.scenario.equals(sm[0]) && t.metric.equals(sm[1]))
@@ -64,8 +68,14 @@ public final class RatioReport {
                     t = target.text();
                     met = target.met(r.ofMedians()) ? "yes" : "**no**";
                 }
+                String vsStandalone = "";
+                if (standalone) {
+                    Map<Integer, Double> base = byImpl.get("standalone");
+                    vsStandalone = (base == null || impl.equals("standalone") ? "" : Stats.ratio(v, base).toString()) + " |";
+                }
                 System.out.println("| " + sm[0] + " | " + sm[1] + " | " + units.get(key) + " | " + impl + " | "
-                        + Stats.fmt(Stats.median(v)) + Stats.runs(v) + " | " + (r == null ? "" : r) + " | " + t + " | " + met + " |");
+                        + Stats.fmt(Stats.median(v)) + Stats.runs(v) + " | " + (r == null ? "" : r) + " | " + t + " | " + met + " |"
+                        + (standalone ? " " + vsStandalone : ""));
             }
         });
 

@@ -32,9 +32,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>{@code java -jar forkd-examples.jar cluster --port 3000 --workers 2 --policy load-aware} starts the
  * primary, which forks the workers ({@link DemoWorker}) and prints the URL and each worker's pid. {@code /}
  * answers with the serving worker's pid, {@code /sum?n=} runs a CPU-bound loop, {@code /crash} kills the
- * serving worker, which forkd respawns (logged). SIGHUP reloads the workers one by one without dropping a
- * request (the article's SIGUSR2 restart; the JVM keeps SIGUSR2 for itself). Ctrl-C or SIGTERM drains the
- * workers and exits. When the cluster gives up (the port is taken, or workers crash in a loop) the demo exits
+ * serving worker, which forkd respawns (logged). SIGHUP reloads the workers (the replacements start at
+ * once, then the old ones drain) without dropping a request (the article's SIGUSR2 restart; the JVM keeps
+ * SIGUSR2 for itself). Ctrl-C or SIGTERM drains the workers and exits. {@code --standalone} runs the same
+ * server as one plain Jetty process instead, to measure the cluster against. When the cluster gives up (the port is taken, or workers crash in a loop) the demo exits
  * with status 1 and the reason.
  */
 public final class ClusterDemo {
@@ -45,16 +46,22 @@ public final class ClusterDemo {
         int workers = Runtime.getRuntime().availableProcessors();
         SchedulingPolicy policy = SchedulingPolicy.LOAD_AWARE;
         Path aotCache = null;
+        boolean standalone = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--standalone" -> standalone = true;
                 case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
                 case "--workers" -> workers = Integer.parseInt(value(args, ++i, "--workers"));
                 case "--policy" -> policy = policy(value(args, ++i, "--policy"));
                 case "--aot-cache" -> aotCache = Path.of(value(args, ++i, "--aot-cache"));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + " (cluster [--port N] [--workers N] [--policy load-aware|round-robin|shared|reuseport]"
-                        + " [--aot-cache FILE])");
+                        + " [--aot-cache FILE] [--standalone])");
             }
+        }
+        if (standalone) { // the same server as one plain process, to measure the cluster against
+            DemoWorker.standalone(port);
+            return;
         }
         ForkOptions worker = ForkOptions.of(DemoWorker.class.getName(), Integer.toString(port))
                 .execArgv("-XX:+UseSerialGC", "-Xms64m", "-Xmx256m");
@@ -92,7 +99,7 @@ public final class ClusterDemo {
             System.out.flush();
         });
         onSighup(() -> {
-            System.out.println("SIGHUP: reloading workers one by one");
+            System.out.println("SIGHUP: reloading the workers");
             ReloadResult r = cluster.reload().join();
             System.out.println(r.succeeded() ? "reload done: " + r.replaced()
                     : "reload stopped: " + r.failure().orElse("?") + " (replaced " + r.replaced() + ")");

@@ -7,11 +7,14 @@ import dev.forkd.jetty.ForkdJetty;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
@@ -37,8 +40,30 @@ public final class DemoWorker {
         int port = Integer.parseInt(args[0]);
         WorkerContext worker = Cluster.worker().orElseThrow(() ->
                 new IllegalStateException("DemoWorker runs inside the cluster demo: java -jar forkd-examples.jar cluster"));
+        ForkdJetty.start(new InetSocketAddress(port), handler(Optional.of(worker)), Duration.ofSeconds(10)).join();
+    }
+
+    /**
+     * The same handler as one plain Jetty process without forkd (the yardstick the cluster is measured
+     * against: {@code cluster --standalone}); Jetty's default thread pool serves on every core.
+     */
+    static void standalone(int port) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setPort(port);
+        server.addConnector(connector);
+        server.setHandler(handler(Optional.empty()));
+        server.start();
+        System.out.printf("standalone: one process (pid %d), %d cores, http://localhost:%d/%n",
+                ProcessHandle.current().pid(), Runtime.getRuntime().availableProcessors(), connector.getLocalPort());
+        System.out.flush();
+        server.join();
+    }
+
+    /** {@code /}, {@code /sum} and {@code /crash}; a cluster worker reports itself busy during {@code /sum}. */
+    static Handler handler(Optional<WorkerContext> worker) {
         long pid = ProcessHandle.current().pid();
-        ForkdJetty.start(new InetSocketAddress(port), new Handler.Abstract() {
+        return new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 String path = Request.getPathInContext(request);
@@ -47,7 +72,11 @@ public final class DemoWorker {
                     case "/sum" -> {
                         long n = parse(Request.extractQueryParameters(request), DEFAULT_SUM);
                         BigInteger sum;
-                        try (var busy = worker.busy()) {
+                        if (worker.isPresent()) {
+                            try (var busy = worker.get().busy()) {
+                                sum = SumLoop.sumBelow(n);
+                            }
+                        } else {
                             sum = SumLoop.sumBelow(n);
                         }
                         Content.Sink.write(response, true, "Sum of i for 0 <= i < " + n + " is " + sum
@@ -62,7 +91,7 @@ public final class DemoWorker {
                 }
                 return true;
             }
-        }, Duration.ofSeconds(10)).join();
+        };
     }
 
     private static long parse(Fields query, long dflt) {
