@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 
 /**
  * Node's {@code cluster} for the JVM: a primary forks worker JVMs that share its listening ports, respawns
- * them when they die, reloads them one at a time without dropping connections, and stops them on SIGTERM.
+ * them when they die, reloads them without dropping connections, and stops them on SIGTERM.
  *
  * {@snippet class=dev.forkd.snippets.ClusterSnippets region=main}
  *
@@ -137,10 +137,11 @@ public final class Cluster {
     }
 
     /**
-     * Replaces every worker, one at a time: fork a new one, wait until it listens, stop routing to the old
-     * one, let it drain and exit (killed after the shutdown grace) while the next replacement starts. A
-     * replacement that dies or does not listen within the ready timeout aborts the reload and the remaining old
-     * workers keep serving. The result comes once every replaced worker has exited.
+     * Replaces every worker: fork the replacements ({@link ClusterSettings#reloadSurge()} at a time, by default
+     * all at once), wait until they listen, stop routing to the old ones, let those drain and exit (killed
+     * after the shutdown grace) while the next batch, if any, starts. A replacement that dies or does not
+     * listen within the ready timeout aborts the reload: it is not respawned, and the old workers it was to
+     * replace keep serving. The result comes once every replaced worker has exited.
      */
     public CompletableFuture<ReloadResult> reload() {
         notifier.reloading();
