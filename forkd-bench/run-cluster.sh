@@ -25,6 +25,8 @@
 #             standalone: the demo's handler as one plain Jetty process, same GC, hello and close only)
 #   TESTS="hello close busy reload"  (also: quiet)  WARM_S=5 WARM_CLOSE_S=15 DURATION=10 BUSY_S=6 SUM_N=2000000000 NODE_SUM_N=6000000000
 #   RELOAD_S=8 RELOAD_AT=2
+#   AOT=1: the demo's workers start from a JDK AOT cache (--aot-cache), trained once before the rounds by
+#          a demo run under wrk that is then stopped (its first worker writes the cache as it exits)
 #   PORT=3400 (a new port per server start)  LOG=forkd-bench/target/cluster.log  JAVA_HOME (JDK >= 25)
 set -euo pipefail
 
@@ -73,7 +75,7 @@ start_server() { # impl port -> sets server_pid, server_log
     "$java" --enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp "$netty_jar" \
       dev.forkd.bench.cluster.NettyHello "$p" 2 "${impl#forkd-netty-}" 1 >"$server_log" 2>&1 &
   else
-    "$java" -jar "$demo" cluster --port "$p" --workers 2 --policy "${impl#forkd-}" >"$server_log" 2>&1 &
+    "$java" -jar "$demo" cluster --port "$p" --workers 2 --policy "${impl#forkd-}" ${aot_args[@]+"${aot_args[@]}"} >"$server_log" 2>&1 &
   fi
   server_pid=$!
   local t0 deadline
@@ -194,6 +196,18 @@ run_tests() { # impl
 exec 3>&1 > >(tee -a "$LOG")
 
 read -r -a impls <<<"$IMPLS"
+aot_args=()
+if [[ "${AOT:-0}" == 1 ]]; then
+  aot="$work/demo.aot"
+  rm -f "$aot"
+  aot_args=(--aot-cache "$aot")
+  port=$((port + 1))
+  start_server forkd-load-aware "$port" >/dev/null
+  wrk -t2 -c50 -d"${WARM_S}s" "$(url)" >/dev/null
+  stop_server
+  [[ -f "$aot" ]] || { echo "the AOT training run wrote no cache ($aot)" >&2; exit 1; }
+  echo "# AOT=1: workers start from $(basename "$aot") ($(($(stat -c %s "$aot") / 1048576)) MiB), trained by one demo run"
+fi
 for ((r = 1; r <= ROUNDS; r++)); do
   echo "ROUND $r" | tee -a "$LOG"
   for ((k = 0; k < ${#impls[@]}; k++)); do
