@@ -27,6 +27,7 @@
 #   RELOAD_S=8 RELOAD_AT=2
 #   AOT=1: the demo's workers start from a JDK AOT cache (--aot-cache), trained once before the rounds by
 #          a demo run under wrk that is then stopped (its first worker writes the cache as it exits)
+#   WARM_UP=N: each demo worker sends itself N in-memory requests before it listens (--warm-up)
 #   PORT=3400 (a new port per server start)  LOG=forkd-bench/target/cluster.log  JAVA_HOME (JDK >= 25)
 set -euo pipefail
 
@@ -75,7 +76,7 @@ start_server() { # impl port -> sets server_pid, server_log
     "$java" --enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp "$netty_jar" \
       dev.forkd.bench.cluster.NettyHello "$p" 2 "${impl#forkd-netty-}" 1 >"$server_log" 2>&1 &
   else
-    "$java" -jar "$demo" cluster --port "$p" --workers 2 --policy "${impl#forkd-}" ${aot_args[@]+"${aot_args[@]}"} >"$server_log" 2>&1 &
+    "$java" -jar "$demo" cluster --port "$p" --workers 2 --policy "${impl#forkd-}" ${demo_args[@]+"${demo_args[@]}"} >"$server_log" 2>&1 &
   fi
   server_pid=$!
   local t0 deadline
@@ -196,11 +197,12 @@ run_tests() { # impl
 exec 3>&1 > >(tee -a "$LOG")
 
 read -r -a impls <<<"$IMPLS"
-aot_args=()
+demo_args=()
+if [[ "${WARM_UP:-0}" != 0 ]]; then demo_args+=(--warm-up "$WARM_UP"); fi
 if [[ "${AOT:-0}" == 1 ]]; then
   aot="$work/demo.aot"
   rm -f "$aot"
-  aot_args=(--aot-cache "$aot")
+  demo_args+=(--aot-cache "$aot")
   port=$((port + 1))
   start_server forkd-load-aware "$port" >/dev/null
   wrk -t2 -c50 -d"${WARM_S}s" "$(url)" >/dev/null

@@ -34,8 +34,10 @@ import java.util.concurrent.CompletableFuture;
  * answers with the serving worker's pid, {@code /sum?n=} runs a CPU-bound loop, {@code /crash} kills the
  * serving worker, which forkd respawns (logged). SIGHUP reloads the workers (the replacements start at
  * once, then the old ones drain) without dropping a request (the article's SIGUSR2 restart; the JVM keeps
- * SIGUSR2 for itself). Ctrl-C or SIGTERM drains the workers and exits. {@code --standalone} runs the same
- * server as one plain Jetty process instead, to measure the cluster against. When the cluster gives up (the port is taken, or workers crash in a loop) the demo exits
+ * SIGUSR2 for itself). Ctrl-C or SIGTERM drains the workers and exits. {@code --warm-up N} has each worker
+ * send itself N in-memory requests before it listens, so that a reload's replacements take traffic warm;
+ * {@code --standalone} runs the same server as one plain Jetty process instead, to measure the cluster
+ * against. When the cluster gives up (the port is taken, or workers crash in a loop) the demo exits
  * with status 1 and the reason.
  */
 public final class ClusterDemo {
@@ -47,23 +49,25 @@ public final class ClusterDemo {
         SchedulingPolicy policy = SchedulingPolicy.LOAD_AWARE;
         Path aotCache = null;
         boolean standalone = false;
+        int warmUp = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--standalone" -> standalone = true;
+                case "--warm-up" -> warmUp = Integer.parseInt(value(args, ++i, "--warm-up"));
                 case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
                 case "--workers" -> workers = Integer.parseInt(value(args, ++i, "--workers"));
                 case "--policy" -> policy = policy(value(args, ++i, "--policy"));
                 case "--aot-cache" -> aotCache = Path.of(value(args, ++i, "--aot-cache"));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + " (cluster [--port N] [--workers N] [--policy load-aware|round-robin|shared|reuseport]"
-                        + " [--aot-cache FILE] [--standalone])");
+                        + " [--aot-cache FILE] [--warm-up REQUESTS] [--standalone])");
             }
         }
         if (standalone) { // the same server as one plain process, to measure the cluster against
             DemoWorker.standalone(port);
             return;
         }
-        ForkOptions worker = ForkOptions.of(DemoWorker.class.getName(), Integer.toString(port))
+        ForkOptions worker = ForkOptions.of(DemoWorker.class.getName(), Integer.toString(port), Integer.toString(warmUp))
                 .execArgv("-XX:+UseSerialGC", "-Xms64m", "-Xmx256m");
         // The first worker to run without the file trains it when it exits (a reload or Ctrl-C); workers
         // started after that start from it: faster to listen, and with the JIT profiles of a warm worker.

@@ -40,7 +40,10 @@ public final class DemoWorker {
         int port = Integer.parseInt(args[0]);
         WorkerContext worker = Cluster.worker().orElseThrow(() ->
                 new IllegalStateException("DemoWorker runs inside the cluster demo: java -jar forkd-examples.jar cluster"));
-        ForkdJetty.start(new InetSocketAddress(port), handler(Optional.of(worker)), Duration.ofSeconds(10)).join();
+        Handler handler = handler(Optional.of(worker));
+        int warmUp = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        if (warmUp > 0) ForkdJetty.warmUp(handler, warmUp, "/"); // before the primary sends it anyone
+        ForkdJetty.start(new InetSocketAddress(port), handler, Duration.ofSeconds(10)).join();
     }
 
     /**
