@@ -82,4 +82,35 @@ class ClusterDemoTest {
         List<String> rest = List.copyOf(lines);
         assertThat(String.join("\n", rest)).contains("(asked to)");
     }
+
+    @Test
+    void theSameServerRunsAsOneProcessAndWorkersCanWarmUpFirst() throws Exception {
+        // --standalone: the yardstick of the cluster benchmark
+        ChildProcess single = ChildProcesses.fork(ForkOptions.of(Main.class.getName(),
+                "cluster", "--standalone", "--port", "0").silent(true));
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread.ofVirtual().start(() -> new BufferedReader(new InputStreamReader(single.stdout())).lines().forEach(lines::add));
+        try {
+            Matcher m = URL.matcher(nextLine(lines, "standalone: one process (pid " + single.pid() + ")"));
+            assertThat(m.find()).isTrue();
+            int port = Integer.parseInt(m.group(1));
+            assertThat(get(port, "/")).isEqualTo("Handled by process " + single.pid());
+            assertThat(get(port, "/sum?n=1000")).isEqualTo("Sum of i for 0 <= i < 1000 is 499500 (process " + single.pid() + ")");
+        } finally {
+            single.kill(Signal.SIGKILL);
+        }
+        // --warm-up: the workers answer their own requests first, then serve as usual
+        ChildProcess primary = ChildProcesses.fork(ForkOptions.of(Main.class.getName(),
+                "cluster", "--port", "0", "--workers", "1", "--warm-up", "500").silent(true));
+        BlockingQueue<String> out = new LinkedBlockingQueue<>();
+        Thread.ofVirtual().start(() -> new BufferedReader(new InputStreamReader(primary.stdout())).lines().forEach(out::add));
+        try {
+            Matcher m = URL.matcher(nextLine(out, "http://localhost:"));
+            assertThat(m.find()).isTrue();
+            assertThat(get(Integer.parseInt(m.group(1)), "/")).startsWith("Handled by process ");
+        } finally {
+            primary.kill(Signal.SIGTERM);
+        }
+        assertThat(primary.waitFor(Duration.ofSeconds(30))).isEqualTo(new ExitStatus.Exited(143));
+    }
 }
