@@ -2,6 +2,8 @@ package dev.forkd.internal.ipc;
 
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.LoopBackoff;
+import dev.forkd.internal.json.JsonCodec;
+import dev.forkd.internal.json.JsonFormatException;
 import dev.forkd.ipc.Message;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -82,7 +84,7 @@ final class Inbox implements EventLoop.InlineTask {
         JsonNode tree;
         try {
             tree = JsonCodec.shared().parse(e.line(), (int) e.bytes());
-        } catch (MessageFormatException x) {
+        } catch (JsonFormatException x) {
             LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + x.getMessage());
             return null;
         } catch (RuntimeException | StackOverflowError x) {

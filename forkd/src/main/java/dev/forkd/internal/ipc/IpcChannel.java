@@ -4,6 +4,9 @@ import dev.forkd.internal.io.Dispatch;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.Fd;
 import dev.forkd.internal.io.Fds;
+import dev.forkd.internal.json.JsonCodec;
+import dev.forkd.internal.json.JsonFormatException;
+import dev.forkd.internal.json.LineBuffer;
 import dev.forkd.internal.posix.LibC;
 import dev.forkd.internal.posix.PosixException;
 import dev.forkd.internal.posix.Sockets;
@@ -117,7 +120,7 @@ public final class IpcChannel implements Channel {
     private static final int BATCH_BYTES = 64 * 1024;
     private static final int BATCH_MESSAGE = 4 * 1024;
     /** Each sending thread encodes plain messages into its own buffer, then copies them into a batch. */
-    private static final ThreadLocal<PlainJson.Sink> SINKS = ThreadLocal.withInitial(() -> new PlainJson.Sink(256));
+    private static final ThreadLocal<LineBuffer> SINKS = ThreadLocal.withInitial(() -> new LineBuffer(256));
 
     private final EventLoop loop = EventLoop.get();
     private final Fd fd;
@@ -391,7 +394,7 @@ public final class IpcChannel implements Channel {
             JsonNode m;
             try {
                 m = JsonCodec.shared().parse(line, len);
-            } catch (MessageFormatException e) {
+            } catch (JsonFormatException e) {
                 // A handle message that cannot be read still came with an fd: close it, or the next one gets it.
                 boolean handle = JsonLineDecoder.looksLikeHandle(line, len);
                 Fd lost = handle ? fds.take() : null;
@@ -591,21 +594,24 @@ public final class IpcChannel implements Channel {
         // Plain values (maps, lists, records, strings, numbers) skip Jackson's per-call set-up and are encoded
         // into this thread's buffer; a small one is then copied into the batch at the queue's tail, so that a
         // flood of small messages costs one future each, not a byte array, a queue entry and a future.
-        PlainJson.Sink sink = SINKS.get();
-        if (sink.inUse) sink = new PlainJson.Sink(256); // a record accessor that sends, while we encode
-        sink.inUse = true;
+        LineBuffer sink = SINKS.get();
+        if (!sink.claim()) { // a record accessor that sends, while we encode
+            sink = new LineBuffer(256);
+            sink.claim();
+        }
         try {
             sink.reset();
-            if (PlainJson.encodeLine(message, JsonCodec.PLAIN_MAX_STRING, sink)) {
-                if (sink.len > maxLine) return tooLarge(sink.len);
-                return sink.len <= BATCH_MESSAGE ? enqueue(null, sink.buf, sink.len)
-                        : enqueue(new Outgoing(Arrays.copyOf(sink.buf, sink.len), null, false, null), null, 0);
+            if (JsonCodec.shared().encodePlain(message, sink)) {
+                int len = sink.length();
+                if (len > maxLine) return tooLarge(len);
+                return len <= BATCH_MESSAGE ? enqueue(null, sink.bytes(), len)
+                        : enqueue(new Outgoing(Arrays.copyOf(sink.bytes(), len), null, false, null), null, 0);
             }
         } finally {
-            sink.inUse = false;
-            if (sink.buf.length > BATCH_BYTES) SINKS.remove(); // do not keep a big message's buffer
+            sink.release();
+            if (sink.bytes().length > BATCH_BYTES) SINKS.remove(); // do not keep a big message's buffer
         }
-        byte[] line = JsonCodec.shared().encodeWithMapper(message); // PlainJson has just said no
+        byte[] line = JsonCodec.shared().encodeWithMapper(message); // the plain writer has just said no
         if (line.length > maxLine) return tooLarge(line.length);
         return line.length <= BATCH_MESSAGE ? enqueue(null, line, line.length)
                 : enqueue(new Outgoing(line, null, false, null), null, 0);
@@ -636,7 +642,7 @@ public final class IpcChannel implements Channel {
             default -> throw new IllegalArgumentException("cannot send a " + handle.getClass().getName()
                     + ": only ServerSocketChannel, SocketChannel and DatagramChannel can be passed");
         };
-        return sendHandle(JsonCodec.shared().mapper().valueToTree(message), handle, type,
+        return sendHandle(JsonCodec.shared().toTree(message), handle, type,
                 handle instanceof SocketChannel && !options.keepOpen());
     }
 
