@@ -91,7 +91,7 @@ final class Inbox implements EventLoop.InlineTask {
             LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": cannot read a message", x);
             return null;
         }
-        if (e.unscanned() && IpcChannel.isInternal(tree)) {
+        if (e.unscanned() && NodeProtocol.isInternal(tree)) {
             internal.accept(tree);
             return null;
         }

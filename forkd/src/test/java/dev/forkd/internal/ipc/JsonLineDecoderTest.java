@@ -509,23 +509,23 @@ class JsonLineDecoderTest {
     @Test
     void onlyBigLinesThatStartWithCmdCountAsPossiblyInternal() {
         byte[] small = "{\"a\":{\"cmd\":\"NODE_X\"}}".getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(small, small.length)).isTrue();
+        assertThat(NodeProtocol.mayBeInternal(small, small.length)).isTrue();
         byte[] escaped = "{\"\\u0063md\":1}".getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(escaped, escaped.length)).isTrue();
+        assertThat(NodeProtocol.mayBeInternal(escaped, escaped.length)).isTrue();
         byte[] plain = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(plain, plain.length)).isFalse();
+        assertThat(NodeProtocol.mayBeInternal(plain, plain.length)).isFalse();
         // short lines are searched byte by byte, medium ones as a String: the same answers either way
         for (String pad : List.of("", "y".repeat(300))) {
             for (String line : List.of("{\"cmd\":1", "\"cmd\"", "\\u", "{\"cmd\"}", "\"cm\"", "\\", "cmd", "\"cmd")) {
                 byte[] b = (pad + line).getBytes(StandardCharsets.UTF_8);
                 boolean expected = line.contains("\"cmd\"") || line.contains("\\u");
-                assertThat(IpcChannel.mayBeInternal(b, b.length)).as(pad.length() + " " + line).isEqualTo(expected);
+                assertThat(NodeProtocol.mayBeInternal(b, b.length)).as(pad.length() + " " + line).isEqualTo(expected);
             }
         }
         String pad = "x".repeat(100_000);
         byte[] bigInternal = (" {\"cmd\":\"NODE_HANDLE\",\"msg\":\"" + pad + "\"}").getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(bigInternal, bigInternal.length)).isTrue();
+        assertThat(NodeProtocol.mayBeInternal(bigInternal, bigInternal.length)).isTrue();
         byte[] bigUser = ("{\"msg\":\"" + pad + "\",\"cmd\":\"mine\"}").getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(bigUser, bigUser.length)).isFalse();
+        assertThat(NodeProtocol.mayBeInternal(bigUser, bigUser.length)).isFalse();
     }
 }
