@@ -5,6 +5,7 @@ import dev.forkd.ExitStatus;
 import dev.forkd.Signal;
 import dev.forkd.cluster.Worker;
 import dev.forkd.internal.ipc.IpcChannel;
+import dev.forkd.internal.spawn.Forker;
 import dev.forkd.ipc.Message;
 import dev.forkd.ipc.Subscription;
 import java.nio.channels.SelectableChannel;
@@ -41,10 +42,10 @@ final class WorkerHandle implements Worker {
     volatile boolean exitedAfterDisconnect;
     volatile boolean dead;
 
-    WorkerHandle(int id, ChildProcess process, Launch launch, Map<String, String> env, PrimaryCore core) {
+    WorkerHandle(int id, Forker.Forked started, Launch launch, Map<String, String> env, PrimaryCore core) {
         this.id = id;
-        this.process = process;
-        this.channel = (IpcChannel) process.channel().orElseThrow();
+        this.process = started.process();
+        this.channel = started.channel();
         this.launch = launch;
         this.env = env;
         this.core = core;
