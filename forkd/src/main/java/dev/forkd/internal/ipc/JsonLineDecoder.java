@@ -52,7 +52,7 @@ import java.util.List;
  * <p>Not thread-safe: one reader feeds it. Listener callbacks run inside {@link #feed} and must not throw: the
  * decoder's state is consistent before each call, but the rest of that chunk would be lost with the exception.
  */
-public final class JsonLineDecoder {
+final class JsonLineDecoder {
     /** Default bound on one line: {@link dev.forkd.ipc.Channel#DEFAULT_MAX_MESSAGE_BYTES}, 1 GiB. */
     public static final int DEFAULT_MAX_LINE_BYTES = (int) dev.forkd.ipc.Channel.DEFAULT_MAX_MESSAGE_BYTES;
 

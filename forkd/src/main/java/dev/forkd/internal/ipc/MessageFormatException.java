@@ -7,7 +7,7 @@ import java.io.IOException;
  * A line received on the IPC channel that is not a message, or passed fds that belong to none. The channel
  * reports it and carries on with the next line: Node crashes on such input, forkd must not (DESIGN.md §5).
  */
-public final class MessageFormatException extends IOException {
+final class MessageFormatException extends IOException {
     /** What was wrong with the line. */
     public enum Kind {
         /** An empty line, or one holding only JSON whitespace (a {@link JsonFormatException#blank() blank} one). */
