@@ -30,14 +30,14 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * {@code null}; both are valid JSON that Node parses.
  *
  * <p>Benchmark knob: the system property {@value #JACKSON_PROPERTY} ({@code write}, {@code read} or
- * {@code all}), read once, turns the plain writer, the tree reader or both off, so that their share can be
- * measured ({@code forkd-bench/json-ablation.md}). It is not for production use.
+ * {@code all}; unset or anything else: both on), read once, turns the plain writer, the tree reader or both
+ * off, so that their share can be measured ({@code forkd-bench/json-ablation.md}). Not for production use.
  *
  * <p>Thread-safe: the mapper is immutable once built.
  */
 public final class JsonCodec {
     /** Strings longer than this are left to Jackson's bulk writer, which is faster for big text. */
-    public static final int PLAIN_MAX_STRING = 8 * 1024;
+    static final int PLAIN_MAX_STRING = 8 * 1024;
     /** Deeper values and lines go to Jackson (which also reports cycles properly). */
     static final int MAX_DEPTH = 64;
     private static final int MAX_CAUSE_CHARS = 200;
