@@ -1,6 +1,5 @@
 package dev.forkd.internal.cluster;
 
-import dev.forkd.internal.ipc.JsonCodec;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import tools.jackson.databind.JsonNode;

@@ -5,6 +5,7 @@ import dev.forkd.ExitStatus;
 import dev.forkd.Signal;
 import dev.forkd.cluster.Worker;
 import dev.forkd.internal.ipc.IpcChannel;
+import dev.forkd.internal.spawn.Forker;
 import dev.forkd.ipc.Message;
 import dev.forkd.ipc.Subscription;
 import java.nio.channels.SelectableChannel;
@@ -61,10 +62,10 @@ final class WorkerHandle implements Worker {
     /** A reload's replacement that has not listened yet: if it dies, the reload fails and nobody respawns it. */
     volatile boolean unproven;
 
-    WorkerHandle(int id, ChildProcess process, Launch launch, Map<String, String> env, PrimaryCore core) {
+    WorkerHandle(int id, Forker.Forked started, Launch launch, Map<String, String> env, PrimaryCore core) {
         this.id = id;
-        this.process = process;
-        this.channel = (IpcChannel) process.channel().orElseThrow();
+        this.process = started.process();
+        this.channel = started.channel();
         this.launch = launch;
         this.env = env;
         this.core = core;

@@ -2,6 +2,7 @@ package dev.forkd.internal.ipc;
 
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.Fd;
+import dev.forkd.internal.json.JsonCodec;
 import dev.forkd.internal.posix.LibC;
 import dev.forkd.internal.posix.PosixException;
 import dev.forkd.ipc.Channel;
@@ -23,9 +24,9 @@ import java.util.function.Consumer;
  * up, so that a forked child's first message does not wait for the FFM linker, the event loop and a databind
  * mapper (together 150-250 ms of a JVM's start here, see BENCHMARKS.md).
  *
- * <p>Until it is <em>attached</em>, sends are encoded with {@link PlainJson} where the value allows it and
- * written synchronously, with blocking {@code write(2)}s, through a JDK {@code FileDescriptor} for the channel
- * fd. The first send then starts attaching on a background thread: the full {@link IpcChannel} on the event
+ * <p>Until it is <em>attached</em>, sends are encoded by {@link JsonCodec#encodeEarly} (no mapper for plain
+ * values) and written synchronously, with blocking {@code write(2)}s, through a JDK {@code FileDescriptor}
+ * for the channel fd. The first send then starts attaching on a background thread: the full {@link IpcChannel} on the event
  * loop, which from then on does everything. Every other operation (listeners, handles, disconnect) attaches
  * first and waits for it. Nothing the parent sends is lost meanwhile: it waits in the socket, and the kernel
  * keeps any passed fds with their bytes until the channel's {@code recvmsg} takes them.
@@ -146,8 +147,7 @@ final class EarlyChannel implements Channel {
     public CompletableFuture<Void> send(Object message) {
         IpcChannel r = real;
         if (r != null) return r.send(message);
-        byte[] line = PlainJson.encodeLine(message);
-        if (line == null) line = JsonCodec.shared().encodeWithMapper(message);
+        byte[] line = JsonCodec.shared().encodeEarly(message);
         if (line.length - 1 > maxMessageBytes) {
             return CompletableFuture.failedFuture(new MessageTooLargeException(line.length - 1, maxMessageBytes));
         }

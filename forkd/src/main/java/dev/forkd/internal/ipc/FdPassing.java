@@ -23,7 +23,7 @@ import java.util.Objects;
  * <p>Ownership: {@link #send} never closes the fd it passes (the kernel duplicates it into the message; the
  * caller still owns its copy). Fds returned by {@link #recv} are new, CLOEXEC, and owned by the caller.
  */
-public final class FdPassing {
+final class FdPassing {
     /** The most fds one {@link #recv} accepts; more in one message sets MSG_CTRUNC and they are lost. */
     public static final int MAX_FDS = 16;
 

@@ -2,6 +2,8 @@ package dev.forkd.internal.ipc;
 
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.LoopBackoff;
+import dev.forkd.internal.json.JsonCodec;
+import dev.forkd.internal.json.JsonFormatException;
 import dev.forkd.ipc.Message;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -82,14 +84,14 @@ final class Inbox implements EventLoop.InlineTask {
         JsonNode tree;
         try {
             tree = JsonCodec.shared().parse(e.line(), (int) e.bytes());
-        } catch (MessageFormatException x) {
+        } catch (JsonFormatException x) {
             LOG.log(System.Logger.Level.WARNING, "IPC channel to " + peer + ": dropped a line: " + x.getMessage());
             return null;
         } catch (RuntimeException | StackOverflowError x) {
             LOG.log(System.Logger.Level.ERROR, "IPC channel to " + peer + ": cannot read a message", x);
             return null;
         }
-        if (e.unscanned() && IpcChannel.isInternal(tree)) {
+        if (e.unscanned() && NodeProtocol.isInternal(tree)) {
             internal.accept(tree);
             return null;
         }

@@ -3,15 +3,12 @@ package dev.forkd.internal.ipc;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.forkd.internal.io.Fd;
+import dev.forkd.internal.json.JsonCodec;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Frames the bytes of a Node JSON-mode IPC channel into lines, and hands the fds that were passed with them to
@@ -55,7 +52,7 @@ import tools.jackson.databind.JsonNode;
  * <p>Not thread-safe: one reader feeds it. Listener callbacks run inside {@link #feed} and must not throw: the
  * decoder's state is consistent before each call, but the rest of that chunk would be lost with the exception.
  */
-public final class JsonLineDecoder {
+final class JsonLineDecoder {
     /** Default bound on one line: {@link dev.forkd.ipc.Channel#DEFAULT_MAX_MESSAGE_BYTES}, 1 GiB. */
     public static final int DEFAULT_MAX_LINE_BYTES = (int) dev.forkd.ipc.Channel.DEFAULT_MAX_MESSAGE_BYTES;
 
@@ -90,18 +87,6 @@ public final class JsonLineDecoder {
         void error(MessageFormatException error);
     }
 
-    /** Receives parsed messages; see {@link #messages}. */
-    public interface MessageListener {
-        /**
-         * A parsed message, and for a {@code NODE_HANDLE} message the fd that belongs to it (owned by the
-         * listener; null when none arrived). Null for every other message.
-         */
-        void message(JsonNode message, Fd handleFd);
-
-        /** A line that was not a message; any fd that came for it is already closed. */
-        void error(MessageFormatException error);
-    }
-
     private final int maxLineBytes;
     private final Listener listener;
 
@@ -114,10 +99,6 @@ public final class JsonLineDecoder {
     private static final int BIG_LINE = 64 * 1024;
     /** The length of the last line longer than BIG_LINE: the next buffer starts that big. */
     private int lastBigLine;
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
-    private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
 
     /** An fd waiting for its handle message, with the generation of the chunk it came with. */
     private record Queued(Fd fd, long generation) {}
@@ -162,42 +143,6 @@ public final class JsonLineDecoder {
         return maxLineBytes;
     }
 
-    /**
-     * A listener that parses each line with {@code codec}: a valid line goes to {@code target.message} (a
-     * {@code NODE_HANDLE} message with its fd), a blank or malformed one to {@code target.error} (closing the
-     * fd it brought if it {@link #looksLikeHandle looked like a handle message}), and decoding carries on.
-     */
-    public static Listener messages(JsonCodec codec, MessageListener target) {
-        return new Listener() {
-            @Override
-            public void line(byte[] buf, int len, HandleFds fds) {
-                JsonNode message;
-                try {
-                    message = codec.parse(buf, len);
-                } catch (MessageFormatException e) {
-                    boolean handle = looksLikeHandle(buf, len);
-                    Fd lost = handle ? fds.take() : null;
-                    if (lost != null) lost.close();
-                    target.error(handle ? new MessageFormatException(e.kind(), e.getMessage(), lost != null ? 1 : 0,
-                            e.getCause(), true) : e);
-                    return;
-                }
-                target.message(message, isHandleMessage(message) ? fds.take() : null);
-            }
-
-            @Override
-            public void error(MessageFormatException error) {
-                target.error(error);
-            }
-        };
-    }
-
-    /** True for a {@code NODE_HANDLE} message: an object whose {@code cmd} is that string. */
-    public static boolean isHandleMessage(JsonNode message) {
-        JsonNode cmd = message.isObject() ? message.get("cmd") : null;
-        return cmd != null && cmd.isString() && cmd.stringValue().equals("NODE_HANDLE");
-    }
-
     /** How far into a dropped line {@link #looksLikeHandle} looks. */
     private static final int HANDLE_SCAN = 64 * 1024;
     private static final byte[] HANDLE_TOKEN = "\"NODE_HANDLE\"".getBytes(StandardCharsets.US_ASCII);
@@ -219,11 +164,6 @@ public final class JsonLineDecoder {
             return true;
         }
         return false;
-    }
-
-    /** Feeds one received chunk (copied; the segment may be reused afterwards). */
-    public void feed(MemorySegment chunk, List<Fd> fds) {
-        feed(chunk, fds, false);
     }
 
     /**
@@ -259,7 +199,7 @@ public final class JsonLineDecoder {
         while (pos < end) {
             // This chunk's sendmsg has begun by the last line that starts in it (see the class comment).
             if (pos == sweepAt) closeStray(generation);
-            int nl = indexOfNewline(b, pos, end);
+            int nl = JsonCodec.indexOfNewline(b, pos, end);
             if (nl < 0) {
                 append(b, pos, end - pos);
                 break;
@@ -402,19 +342,5 @@ public final class JsonLineDecoder {
         } finally {
             lineGeneration = generation; // the next line starts in this chunk, or is set when its chunk comes
         }
-    }
-
-    /** The first {@code \n} in {@code b[from, end)}, or -1; eight bytes per step (SWAR). */
-    static int indexOfNewline(byte[] b, int from, int end) {
-        int i = from;
-        for (; i + 8 <= end; i += 8) {
-            long x = (long) LONGS.get(b, i) ^ NEWLINES; // a zero byte where b has '\n'
-            long found = (x - ONES) & ~x & HIGHS;
-            if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
-        }
-        for (; i < end; i++) {
-            if (b[i] == '\n') return i;
-        }
-        return -1;
     }
 }

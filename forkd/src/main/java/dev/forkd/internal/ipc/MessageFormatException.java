@@ -1,17 +1,18 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.json.JsonFormatException;
 import java.io.IOException;
 
 /**
  * A line received on the IPC channel that is not a message, or passed fds that belong to none. The channel
  * reports it and carries on with the next line: Node crashes on such input, forkd must not (DESIGN.md §5).
  */
-public final class MessageFormatException extends IOException {
+final class MessageFormatException extends IOException {
     /** What was wrong with the line. */
     public enum Kind {
-        /** An empty line, or one holding only JSON whitespace. */
+        /** An empty line, or one holding only JSON whitespace (a {@link JsonFormatException#blank() blank} one). */
         BLANK_LINE,
-        /** Text that is not exactly one JSON value. */
+        /** Text that is not exactly one JSON value (any other {@link JsonFormatException}). */
         MALFORMED_JSON,
         /** A line longer than the decoder's bound; it was skipped up to its {@code \n}. */
         LINE_TOO_LONG,
@@ -20,8 +21,6 @@ public final class MessageFormatException extends IOException {
         /** Passed fds that no handle message took (see {@link JsonLineDecoder}); they were closed. */
         STRAY_FDS
     }
-
-    private static final int EXCERPT = 80;
 
     private final Kind kind;
     private final int closedFds;
@@ -53,12 +52,5 @@ public final class MessageFormatException extends IOException {
     /** How many passed fds arrived with the rejected line and were closed because nobody can use them. */
     public int closedFds() {
         return closedFds;
-    }
-
-    /** The first characters of a line, quoted, for messages: enough to recognise it, never megabytes. */
-    static String excerpt(String line) {
-        String shown = line.length() <= EXCERPT ? line : line.substring(0, EXCERPT) + "…";
-        return '"' + shown.replace("\\", "\\\\").replace("\"", "\\\"").replace("\r", "\\r") + '"'
-                + (line.length() > EXCERPT ? " (" + line.length() + " chars)" : "");
     }
 }

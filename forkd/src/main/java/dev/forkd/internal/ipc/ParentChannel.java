@@ -18,6 +18,8 @@ public final class ParentChannel {
     public static final String LIMIT_PROPERTY = "forkd.ipc.maxMessageBytes";
 
     private static Optional<Channel> channel;
+    /** The same channel as {@link #channel}, typed for {@link #attached()}; null when there is none. */
+    private static EarlyChannel early;
 
     private ParentChannel() {}
 
@@ -39,7 +41,8 @@ public final class ParentChannel {
         } catch (NumberFormatException e) {
             throw new IllegalStateException(FD_VARIABLE + " is not an fd number: " + fdText);
         }
-        channel = Optional.of(EarlyChannel.open(fd, maxMessageBytes()));
+        early = EarlyChannel.open(fd, maxMessageBytes());
+        channel = Optional.of(early);
         return channel;
     }
 
@@ -68,11 +71,16 @@ public final class ParentChannel {
      * empty when there is no parent channel.
      */
     public static Optional<IpcChannel> attached() {
-        return get().map(c -> ((EarlyChannel) c).attach());
+        return early().map(EarlyChannel::attach);
     }
 
     /** {@link #attached()} without waiting: attaching starts now (if it has not) on a background thread. */
     public static Optional<CompletableFuture<IpcChannel>> attaching() {
-        return get().map(c -> ((EarlyChannel) c).attachAsync());
+        return early().map(EarlyChannel::attachAsync);
+    }
+
+    private static synchronized Optional<EarlyChannel> early() {
+        get();
+        return Optional.ofNullable(early);
     }
 }

@@ -1,9 +1,9 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.json.JsonCodec;
 import dev.forkd.ipc.Handle;
 import dev.forkd.ipc.Message;
 import java.util.Optional;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -15,12 +15,7 @@ record ReceivedMessage(JsonNode body, JsonCodec codec, Handle received, RuntimeE
 
     @Override
     public <T> T as(Class<T> type) {
-        try {
-            return codec.mapper().treeToValue(body, type);
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException("message does not convert to " + type.getName() + ": "
-                    + e.getOriginalMessage(), e);
-        }
+        return codec.convert(body, type);
     }
 
     @Override

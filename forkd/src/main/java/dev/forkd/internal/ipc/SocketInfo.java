@@ -17,7 +17,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 
 /** What a raw socket fd is: its family, type, whether it listens, and its addresses (decoded sockaddrs). */
-public final class SocketInfo {
+final class SocketInfo {
     private SocketInfo() {}
 
     /** {@code SO_DOMAIN}: {@link Sockets#AF_INET}, {@link Sockets#AF_INET6}, {@link Sockets#AF_UNIX}, … */

@@ -299,6 +299,11 @@ public final class PosixChildProcess implements ChildProcess {
         return Optional.ofNullable(channel);
     }
 
+    /** {@link #channel()} as forkd's internal protocols need it; see {@link Forker}. */
+    Optional<IpcChannel> ipc() {
+        return Optional.ofNullable(channel);
+    }
+
     @Override
     public boolean kill() {
         return kill(Signal.SIGTERM);

@@ -95,10 +95,10 @@ class FdPassingTest {
             FdPassing.Received.Data first = recvData(pair[1].value(), buf);
             // Linux reads up to and including the segment that carries fds, and stops there.
             assertThat(first.bytes()).isEqualTo(plain.length + handle.length);
-            d.feed(buf.asSlice(0, first.bytes()), first.fds());
+            d.feed(buf.asSlice(0, first.bytes()), first.fds(), false);
             FdPassing.Received.Data second = recvData(pair[1].value(), buf);
             assertThat(second.bytes()).isEqualTo(after.length);
-            d.feed(buf.asSlice(0, second.bytes()), second.fds());
+            d.feed(buf.asSlice(0, second.bytes()), second.fds(), false);
 
             assertThat(lines).hasSize(3);
             assertThat(fds.get(0)).isNull();
@@ -128,7 +128,7 @@ class FdPassingTest {
             FdPassing.Received.Data data = recvData(pair[1].value(), buf);
             assertThat(data.bytes()).isEqualTo(glued.length);
             assertThat(data.fds()).hasSize(1);
-            d.feed(buf.asSlice(0, data.bytes()), data.fds());
+            d.feed(buf.asSlice(0, data.bytes()), data.fds(), false);
             assertThat(lines).hasSize(3);
             assertThat(fds.get(0)).isSameAs(data.fds().getFirst());
             assertThat(fds.subList(1, 3)).containsOnlyNulls();

@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.json.JsonCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forkd.ipc.Handle;

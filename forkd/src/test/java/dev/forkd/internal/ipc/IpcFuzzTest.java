@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.json.JsonCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forkd.internal.io.Fd;
@@ -187,7 +188,7 @@ class IpcFuzzTest {
             JsonNode tree;
             try {
                 tree = CODEC.parse(line, line.length - 1);
-            } catch (MessageFormatException e) {
+            } catch (dev.forkd.internal.json.JsonFormatException e) {
                 // Jackson reads what forkd's own reader leaves to it (19-digit numbers), and it rejects a key with
                 // a lone surrogate that forkd's reader accepts: such a combination is not a valid message here.
                 return item(kind);
@@ -268,7 +269,7 @@ class IpcFuzzTest {
     }
 
     /** What a decoder produced: messages with the fd each took, errors. */
-    static final class Outcome implements JsonLineDecoder.MessageListener {
+    static final class Outcome implements ParsedLines.MessageListener {
         final List<JsonNode> messages = new ArrayList<>();
         final List<Fd> handleFds = new ArrayList<>();
         final List<MessageFormatException> errors = new ArrayList<>();
@@ -297,7 +298,7 @@ class IpcFuzzTest {
             Generator g = new Generator(r, limit, limit);
             List<Send> stream = g.stream(1 + r.nextInt(30));
             Outcome out = new Outcome();
-            JsonLineDecoder decoder = new JsonLineDecoder(limit, JsonLineDecoder.messages(CODEC, out));
+            JsonLineDecoder decoder = new JsonLineDecoder(limit, ParsedLines.messages(CODEC, out));
 
             // Real fds, one per item that takes one; now and then a sendmsg's fds are lost (MSG_CTRUNC).
             Map<Item, Fd> fdOf = new IdentityHashMap<>();
@@ -375,7 +376,7 @@ class IpcFuzzTest {
             Generator g = new Generator(r, limit, limit);
             List<Send> stream = g.stream(1 + r.nextInt(20));
             Outcome out = new Outcome();
-            JsonLineDecoder decoder = new JsonLineDecoder(limit, JsonLineDecoder.messages(CODEC, out));
+            JsonLineDecoder decoder = new JsonLineDecoder(limit, ParsedLines.messages(CODEC, out));
             byte[] bytes = concat(stream);
             List<Fd> given = new ArrayList<>();
             int pos = 0;

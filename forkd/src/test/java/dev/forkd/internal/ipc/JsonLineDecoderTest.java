@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.json.JsonCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forkd.internal.io.Fd;
@@ -36,8 +37,8 @@ class JsonLineDecoderTest {
             lines.add(line);
             boolean handle;
             try {
-                handle = JsonLineDecoder.isHandleMessage(CODEC.parse(buf, len));
-            } catch (MessageFormatException e) {
+                handle = ParsedLines.isHandleMessage(CODEC.parse(buf, len));
+            } catch (dev.forkd.internal.json.JsonFormatException e) {
                 handle = false;
             }
             fds.add(handle ? handleFds.take() : null);
@@ -123,7 +124,7 @@ class JsonLineDecoderTest {
     void blankAndMalformedLinesAreReportedAndDecodingCarriesOn() {
         List<Object> messages = new ArrayList<>();
         List<MessageFormatException> errors = new ArrayList<>();
-        JsonLineDecoder d = new JsonLineDecoder(JsonLineDecoder.messages(CODEC, new JsonLineDecoder.MessageListener() {
+        JsonLineDecoder d = new JsonLineDecoder(ParsedLines.messages(CODEC, new ParsedLines.MessageListener() {
             @Override
             public void message(tools.jackson.databind.JsonNode message, Fd handleFd) {
                 messages.add(message.toString());
@@ -394,7 +395,7 @@ class JsonLineDecoderTest {
         try {
             List<MessageFormatException> errors = new ArrayList<>();
             List<Fd> taken = new ArrayList<>();
-            JsonLineDecoder d = new JsonLineDecoder(JsonLineDecoder.messages(CODEC, new JsonLineDecoder.MessageListener() {
+            JsonLineDecoder d = new JsonLineDecoder(ParsedLines.messages(CODEC, new ParsedLines.MessageListener() {
                 @Override
                 public void message(tools.jackson.databind.JsonNode message, Fd handleFd) {
                     taken.add(handleFd);
@@ -446,7 +447,7 @@ class JsonLineDecoderTest {
                 for (int i = 0; i < b.length; i++) b[i] = (byte) (i % 3 == 0 ? 0x8a : i % 3 == 1 ? 0x0b : 0x09);
                 if (at >= 0) b[at + 1] = '\n';
                 b[len + 2] = '\n'; // outside the range searched
-                assertThat(JsonLineDecoder.indexOfNewline(b, 1, len + 1)).as("len %d at %d", len, at)
+                assertThat(JsonCodec.indexOfNewline(b, 1, len + 1)).as("len %d at %d", len, at)
                         .isEqualTo(at >= 0 ? at + 1 : -1);
             }
         }
@@ -508,23 +509,23 @@ class JsonLineDecoderTest {
     @Test
     void onlyBigLinesThatStartWithCmdCountAsPossiblyInternal() {
         byte[] small = "{\"a\":{\"cmd\":\"NODE_X\"}}".getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(small, small.length)).isTrue();
+        assertThat(NodeProtocol.mayBeInternal(small, small.length)).isTrue();
         byte[] escaped = "{\"\\u0063md\":1}".getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(escaped, escaped.length)).isTrue();
+        assertThat(NodeProtocol.mayBeInternal(escaped, escaped.length)).isTrue();
         byte[] plain = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(plain, plain.length)).isFalse();
+        assertThat(NodeProtocol.mayBeInternal(plain, plain.length)).isFalse();
         // short lines are searched byte by byte, medium ones as a String: the same answers either way
         for (String pad : List.of("", "y".repeat(300))) {
             for (String line : List.of("{\"cmd\":1", "\"cmd\"", "\\u", "{\"cmd\"}", "\"cm\"", "\\", "cmd", "\"cmd")) {
                 byte[] b = (pad + line).getBytes(StandardCharsets.UTF_8);
                 boolean expected = line.contains("\"cmd\"") || line.contains("\\u");
-                assertThat(IpcChannel.mayBeInternal(b, b.length)).as(pad.length() + " " + line).isEqualTo(expected);
+                assertThat(NodeProtocol.mayBeInternal(b, b.length)).as(pad.length() + " " + line).isEqualTo(expected);
             }
         }
         String pad = "x".repeat(100_000);
         byte[] bigInternal = (" {\"cmd\":\"NODE_HANDLE\",\"msg\":\"" + pad + "\"}").getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(bigInternal, bigInternal.length)).isTrue();
+        assertThat(NodeProtocol.mayBeInternal(bigInternal, bigInternal.length)).isTrue();
         byte[] bigUser = ("{\"msg\":\"" + pad + "\",\"cmd\":\"mine\"}").getBytes(StandardCharsets.UTF_8);
-        assertThat(IpcChannel.mayBeInternal(bigUser, bigUser.length)).isFalse();
+        assertThat(NodeProtocol.mayBeInternal(bigUser, bigUser.length)).isFalse();
     }
 }

@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.json.JsonCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -67,8 +68,8 @@ class NodeInteropTest {
     }
 
     private void readUntilEndOfStream() {
-        JsonLineDecoder decoder = new JsonLineDecoder(JsonLineDecoder.messages(CODEC,
-                new JsonLineDecoder.MessageListener() {
+        JsonLineDecoder decoder = new JsonLineDecoder(ParsedLines.messages(CODEC,
+                new ParsedLines.MessageListener() {
                     @Override
                     public void message(JsonNode message, Fd handleFd) {
                         inbox.add(new Received(message, handleFd));
@@ -83,7 +84,7 @@ class NodeInteropTest {
             MemorySegment buf = arena.allocate(64 * 1024);
             while (true) {
                 switch (FdPassing.recv(parentEnd.value(), buf)) {
-                    case FdPassing.Received.Data d -> decoder.feed(buf.asSlice(0, d.bytes()), d.fds());
+                    case FdPassing.Received.Data d -> decoder.feed(buf.asSlice(0, d.bytes()), d.fds(), false);
                     case FdPassing.Received.EndOfStream e -> {
                         decoder.end();
                         inbox.add("EOF");

@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.json.JsonCodec;
 import dev.forkd.internal.io.Fd;
 import dev.forkd.internal.io.Fds;
 import dev.forkd.internal.posix.Sockets;
@@ -72,7 +73,7 @@ final class RawPeer implements AutoCloseable {
     }
 
     private void read() {
-        JsonLineDecoder decoder = new JsonLineDecoder(JsonLineDecoder.messages(CODEC, new JsonLineDecoder.MessageListener() {
+        JsonLineDecoder decoder = new JsonLineDecoder(ParsedLines.messages(CODEC, new ParsedLines.MessageListener() {
             @Override
             public void message(JsonNode message, Fd handleFd) {
                 if (handleFd != null) handleFd.close();
@@ -88,7 +89,7 @@ final class RawPeer implements AutoCloseable {
             MemorySegment buf = arena.allocate(64 * 1024);
             while (true) {
                 switch (FdPassing.recv(end.value(), buf)) {
-                    case FdPassing.Received.Data d -> decoder.feed(buf.asSlice(0, d.bytes()), d.fds());
+                    case FdPassing.Received.Data d -> decoder.feed(buf.asSlice(0, d.bytes()), d.fds(), false);
                     case FdPassing.Received.EndOfStream e -> {
                         decoder.end();
                         received.add("EOF");

@@ -1,4 +1,4 @@
-package dev.forkd.internal.ipc;
+package dev.forkd.internal.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

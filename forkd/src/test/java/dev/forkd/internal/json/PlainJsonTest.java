@@ -1,4 +1,4 @@
-package dev.forkd.internal.ipc;
+package dev.forkd.internal.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -175,7 +175,7 @@ class PlainJsonTest {
         for (int i = 0; i < PlainJson.MAX_DEPTH; i++) deep = List.of(deep);
         assertThat(PlainJson.encodeLine(deep)).isNotNull();
         assertThat(PlainJson.encodeLine(List.of(deep))).isNull();
-        PlainJson.Sink sink = new PlainJson.Sink(4);
+        LineBuffer sink = new LineBuffer(4);
         sink.ascii("kept\n");
         // long text goes to Jackson, and what was in the buffer before stays as it was
         assertThat(PlainJson.encodeLine(Map.of("s", "x".repeat(11)), 10, sink)).isFalse();

@@ -1,4 +1,4 @@
-package dev.forkd.internal.ipc;
+package dev.forkd.internal.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -74,8 +74,8 @@ class JsonCodecTest {
     @Test
     void parseRejectsTwoValuesOnOneLine() {
         assertThatThrownBy(() -> codec.parse("{} {}"))
-                .isInstanceOf(MessageFormatException.class)
-                .extracting(e -> ((MessageFormatException) e).kind())
-                .isEqualTo(MessageFormatException.Kind.MALFORMED_JSON);
+                .isInstanceOf(JsonFormatException.class)
+                .extracting(e -> ((JsonFormatException) e).blank())
+                .isEqualTo(false);
     }
 }

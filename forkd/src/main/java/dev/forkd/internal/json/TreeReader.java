@@ -1,4 +1,4 @@
-package dev.forkd.internal.ipc;
+package dev.forkd.internal.json;
 
 import java.nio.charset.StandardCharsets;
 import tools.jackson.databind.JsonNode;
@@ -24,7 +24,7 @@ import tools.jackson.databind.node.ObjectNode;
  * surrogate pair in property name") and a message from Node would be lost.
  */
 final class TreeReader {
-    static final int MAX_DEPTH = 64;
+    static final int MAX_DEPTH = JsonCodec.MAX_DEPTH;
     /** Integers with more digits go to Jackson (a long holds every 18-digit number). */
     private static final int MAX_LONG_DIGITS = 18;
     /** Decimals with longer text go to Jackson too (its parser is exact at any length; keep ours in bounds). */

@@ -1,4 +1,4 @@
-package dev.forkd.internal.ipc;
+package dev.forkd.internal.json;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -35,9 +35,10 @@ import tools.jackson.databind.node.StringNode;
  * <p>Why not Jackson here: a forked child's first message is on the critical path of every fork, and in a
  * fresh JVM the first databind {@code JsonMapper} costs 150-180 ms (about 460 classes loaded from the jar),
  * jackson-core's streaming generator alone about 25 ms; this class costs a few. A child's channel uses it
- * for every plain message until it is attached ({@link EarlyChannel}); every channel uses it afterwards for
+ * for every plain message until it is attached ({@code EarlyChannel}); every channel uses it afterwards for
  * plain messages without long strings, because it is also faster than a warm mapper for small messages
- * (no generator, context and buffer-pool set-up per call). Its output is what {@link JsonCodec} writes for the same value, byte for byte, except that control
+ * (no generator, context and buffer-pool set-up per call). Only {@link JsonCodec} calls it, and decides the
+ * limits. Its output is what Jackson's mapper writes for the same value, byte for byte, except that control
  * characters are escaped the way {@code JSON.stringify} does ({@code \u001f}) where Jackson writes upper-case
  * hex ({@code \u001F}) — the same string either way (PlainJsonTest compares the two).
  *
@@ -46,7 +47,7 @@ import tools.jackson.databind.node.StringNode;
  */
 final class PlainJson {
     /** Deeper values go to the full codec (which also reports cycles properly). */
-    static final int MAX_DEPTH = 64;
+    static final int MAX_DEPTH = JsonCodec.MAX_DEPTH;
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -59,7 +60,7 @@ final class PlainJson {
 
     /** {@link #encodeLine(Object)}, but {@code null} also when a string is longer than {@code maxString} characters. */
     static byte[] encodeLine(Object value, int maxString) {
-        Sink out = new Sink(64);
+        LineBuffer out = new LineBuffer(64);
         return encodeLine(value, maxString, out) ? Arrays.copyOf(out.buf, out.len) : null;
     }
 
@@ -68,7 +69,7 @@ final class PlainJson {
      * is not plain, or when a string in it is longer than {@code maxString} characters: for big text Jackson's
      * bulk writer is faster (1 MiB: 0.95 ms against 1.16 ms here), for small messages this class is.
      */
-    static boolean encodeLine(Object value, int maxString, Sink out) {
+    static boolean encodeLine(Object value, int maxString, LineBuffer out) {
         // Beans and the like are turned away before any work.
         if (value != null && !(value instanceof Map<?, ?> || value instanceof List<?> || value instanceof String
                 || value instanceof Number || value instanceof Boolean || value instanceof Record
@@ -84,65 +85,7 @@ final class PlainJson {
         return true;
     }
 
-    /**
-     * A growable byte buffer that the encoder writes UTF-8 into: no StringBuilder, no String, no copy until
-     * the caller takes the bytes. Not thread-safe; a sender keeps one per thread.
-     */
-    static final class Sink {
-        byte[] buf;
-        int len;
-        /** Set by a sender while it encodes into this buffer (an encoder may call user code that sends). */
-        boolean inUse;
-
-        Sink(int capacity) {
-            buf = new byte[capacity];
-        }
-
-        void reset() {
-            len = 0;
-        }
-
-        void ensure(int more) {
-            if (len + more > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
-            }
-        }
-
-        void ascii(char c) {
-            ensure(1);
-            buf[len++] = (byte) c;
-        }
-
-        void ascii(String s) {
-            int n = s.length();
-            ensure(n);
-            for (int i = 0; i < n; i++) buf[len + i] = (byte) s.charAt(i);
-            len += n;
-        }
-
-        /** A long in decimal, as {@code Long.toString} writes it, without the String. */
-        void decimal(long v) {
-            if (v == Long.MIN_VALUE) {
-                ascii("-9223372036854775808");
-                return;
-            }
-            ensure(20);
-            if (v < 0) {
-                buf[len++] = '-';
-                v = -v;
-            }
-            int digits = 1;
-            for (long t = v; t >= 10; t /= 10) digits++;
-            int end = len + digits;
-            for (int i = end - 1; i >= len; i--) {
-                buf[i] = (byte) ('0' + (v % 10));
-                v /= 10;
-            }
-            len = end;
-        }
-    }
-
-    private static boolean write(Sink out, Object v, int depth, int maxString) {
+    private static boolean write(LineBuffer out, Object v, int depth, int maxString) {
         if (depth > MAX_DEPTH) return false;
         // instanceof, not a pattern switch: a type switch is bootstrapped by spinning a class at its first use,
         // which would cost a forked child's first message a few milliseconds.
@@ -219,7 +162,7 @@ final class PlainJson {
      * A tree of Jackson's own node classes, as its serializer writes it (a subclass, a POJO or binary node goes
      * to Jackson).
      */
-    private static boolean tree(Sink out, JsonNode n, int depth, int maxString) {
+    private static boolean tree(LineBuffer out, JsonNode n, int depth, int maxString) {
         if (depth > MAX_DEPTH) return false;
         Class<?> type = n.getClass();
         if (type == ObjectNode.class) {
@@ -323,7 +266,7 @@ final class PlainJson {
     }
 
     /** Jackson's default: {@code Double.toString}, and NaN and the infinities as strings. */
-    private static void floating(Sink out, Number n, boolean finite) {
+    private static void floating(LineBuffer out, Number n, boolean finite) {
         if (finite) {
             out.ascii(n.toString());
         } else {
@@ -336,7 +279,7 @@ final class PlainJson {
     /** Characters written per capacity check: the worst case is six bytes a character ({@code \\u001f}). */
     private static final int STRING_STEP = 1024;
 
-    private static void string(Sink out, String s) {
+    private static void string(LineBuffer out, String s) {
         out.ascii('"');
         int n = s.length();
         for (int from = 0; from < n; ) {
