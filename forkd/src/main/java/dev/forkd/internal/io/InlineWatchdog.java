@@ -50,7 +50,7 @@ final class InlineWatchdog {
         }
     }
 
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
 
     /** Gives the loop to a new thread; the caller's loop thread leaves the loop when {@link #runAll} says so. */
     private final Runnable handOver;

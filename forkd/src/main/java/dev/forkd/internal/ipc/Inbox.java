@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.LoopBackoff;
 import dev.forkd.internal.json.JsonCodec;
@@ -25,7 +26,7 @@ import tools.jackson.databind.JsonNode;
  * virtual thread.
  */
 final class Inbox implements EventLoop.InlineTask {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
 
     /**
      * A message, or a line still to be parsed (then {@code message} is null); {@code unscanned}: a line that

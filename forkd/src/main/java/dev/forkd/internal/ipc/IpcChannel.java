@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.internal.io.Dispatch;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.Fd;
@@ -37,7 +38,7 @@ import tools.jackson.databind.JsonNode;
  * recycled fd number.
  */
 public final class IpcChannel implements Channel {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
     private static final long INBOX_HIGH = 8L << 20;
     private static final long INBOX_LOW = 2L << 20;
     private static final int READS_PER_EVENT = 16;

@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.Fd;
 import dev.forkd.internal.io.Fds;
@@ -39,7 +40,7 @@ import tools.jackson.databind.node.ObjectNode;
  * an adoption that throws is reported and breaks neither the loop nor the channel (DESIGN §6b).
  */
 final class NodeProtocol {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
 
     private final String peer;
     private final EventLoop loop;

@@ -1,5 +1,6 @@
 package dev.forkd.internal.ipc;
 
+import dev.forkd.internal.io.LazyLogger;
 import dev.forkd.internal.io.Dispatch;
 import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.io.Fd;
@@ -38,7 +39,7 @@ import tools.jackson.databind.JsonNode;
  * still holds ({@link #drainBefore}).
  */
 final class SendQueue {
-    private static final System.Logger LOG = System.getLogger("dev.forkd");
+    private static final System.Logger LOG = LazyLogger.of("dev.forkd");
 
     /**
      * One queued write: a message, or a batch of small plain messages (each with its own future) that later
