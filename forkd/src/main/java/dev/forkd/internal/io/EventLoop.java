@@ -79,6 +79,8 @@ public final class EventLoop {
     private final InlineWatchdog watchdog = new InlineWatchdog(this::startLoopThread);
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
+    /** Where the inline tasks that inline tasks queue go once their batch has ended on the loop thread. */
+    private final java.util.function.Consumer<InlineTask> nextTurn = this::queueInline;
     /** Set when the JVM starts to shut down; see {@link #onJvmExit}. */
     private volatile boolean exiting;
     private final ConcurrentHashMap<Long, Handler> handlers = new ConcurrentHashMap<>();
@@ -165,9 +167,24 @@ public final class EventLoop {
         return t == thread && !watchdog.runsInline(t);
     }
 
-    /** Queues a task to run on the loop thread after the current batch of events; loop thread only. */
+    /**
+     * Queues a task to run on the loop thread after the current batch of events. Meant for the loop thread;
+     * called anywhere else (a thread the watchdog replaced, a virtual thread running a task it handed out),
+     * the task gets a virtual thread of its own.
+     */
     public void runInline(InlineTask task) {
-        assert inLoop();
+        Thread me = Thread.currentThread();
+        // From an inline task: held until its batch ends, when it is known whether this thread still runs
+        // the loop (the watchdog may give the loop away while the task runs).
+        if (watchdog.defer(task)) return;
+        if (me != thread) { // not (or no longer) the loop thread
+            Thread.ofVirtual().name("forkd-inline").start(task);
+            return;
+        }
+        queueInline(task);
+    }
+
+    private void queueInline(InlineTask task) {
         if (inlineCount == inline.length) inline = java.util.Arrays.copyOf(inline, inlineCount * 2);
         inline[inlineCount++] = task;
     }
@@ -303,7 +320,7 @@ public final class EventLoop {
         int size = inlineCount;
         inline = new InlineTask[Math.max(16, inline.length)];
         inlineCount = 0;
-        return watchdog.runAll(batch, size);
+        return watchdog.runAll(batch, size, nextTurn);
     }
 
     private void runTasks() {

@@ -41,6 +41,8 @@ final class InlineWatchdog {
         final long start = System.nanoTime();
         final Thread owner = Thread.currentThread();
         final AtomicInteger next = new AtomicInteger();
+        /** Inline tasks its tasks queued (owner thread only); they go where the batch's end says. */
+        final java.util.ArrayList<InlineTask> deferred = new java.util.ArrayList<>();
         volatile int running = -1;
         volatile long runningSince;
 
@@ -51,6 +53,8 @@ final class InlineWatchdog {
     }
 
     private static final System.Logger LOG = LazyLogger.of("dev.forkd");
+    /** The batch the calling thread is running, if it runs one. */
+    private static final ThreadLocal<Batch> RUNNING = new ThreadLocal<>();
 
     /** Gives the loop to a new thread; the caller's loop thread leaves the loop when {@link #runAll} says so. */
     private final Runnable handOver;
@@ -71,13 +75,15 @@ final class InlineWatchdog {
     }
 
     /**
-     * Runs {@code tasks[0, size)} on the calling thread, the loop's; false if the watchdog found one stalled and
+     * Runs {@code tasks[0, size)} on the calling thread, the loop's, then gives {@code nextTurn} the inline tasks
+     * they queued; false if the watchdog found one stalled and
      * gave the loop to a new thread meanwhile: this thread has then run whatever tasks it could still claim
      * (they may block too) and must leave the loop at once. The batch's compare-and-set decides, not the loop's
      * current thread, which the hand-over sets a moment after the watchdog's own compare-and-set.
      */
-    boolean runAll(InlineTask[] tasks, int size) {
+    boolean runAll(InlineTask[] tasks, int size, java.util.function.Consumer<InlineTask> nextTurn) {
         Batch b = new Batch(tasks, size);
+        RUNNING.set(b);
         inlineRunner = Thread.currentThread();
         batch.set(b);
         lastInlineNanos = b.start;
@@ -99,8 +105,25 @@ final class InlineWatchdog {
             t0 = t1;
         }
         b.running = -1;
-        if (!batch.compareAndSet(b, null)) return false; // inlineRunner may be the new loop's already
+        RUNNING.remove();
+        if (!batch.compareAndSet(b, null)) { // inlineRunner may be the new loop's already
+            for (InlineTask t : b.deferred) Thread.ofVirtual().name("forkd-inline").start(t);
+            return false;
+        }
         inlineRunner = null;
+        for (InlineTask t : b.deferred) nextTurn.accept(t); // still the loop thread: no one can take it now
+        return true;
+    }
+
+    /**
+     * Holds {@code task}, queued by an inline task of the calling thread's batch, until that batch ends: then
+     * it runs on the loop's next turn if this thread still runs the loop, or on a virtual thread if the
+     * watchdog gave the loop away meanwhile. False if the calling thread runs no batch.
+     */
+    boolean defer(InlineTask task) {
+        Batch b = RUNNING.get();
+        if (b == null) return false;
+        b.deferred.add(task);
         return true;
     }
 

@@ -94,4 +94,49 @@ class EventLoopInlineTest {
         assertThat(inlineRuns.get()).isEqualTo(tasks);
         assertThat(loopThreads).as("the loop was handed over at least once").hasSizeGreaterThan(1);
     }
+
+    @Test
+    void anInlineTaskQueuedWhileTheWatchdogHandsTheLoopOverStillRuns() throws Exception {
+        EventLoop loop = EventLoop.get();
+        CountDownLatch mayQueue = new CountDownLatch(1);
+        CountDownLatch queued = new CountDownLatch(1);
+        CountDownLatch secondRan = new CountDownLatch(1);
+        EventLoop.InlineTask second = new EventLoop.InlineTask() {
+            @Override
+            public void run() {
+                secondRan.countDown();
+            }
+
+            @Override
+            public void stalled() {}
+        };
+        EventLoop.InlineTask first = new EventLoop.InlineTask() {
+            @Override
+            public void run() {
+                try {
+                    // Blocked until the watchdog has decided to hand the loop over; then it queues the next
+                    // task once the new loop thread runs and is idle: the worst moment, when nothing but this
+                    // thread would ever look at the task.
+                    mayQueue.await();
+                    while (loop.inLoop()) Thread.onSpinWait();
+                    Thread.sleep(50);
+                    loop.runInline(second);
+                    queued.countDown();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void stalled() {}
+        };
+        InlineWatchdog.beforeHandOver = mayQueue::countDown;
+        try {
+            loop.execute(() -> loop.runInline(first)); // a task on the loop thread queues the inline task
+            assertThat(queued.await(30, TimeUnit.SECONDS)).as("the watchdog handed the loop over").isTrue();
+            assertThat(secondRan.await(10, TimeUnit.SECONDS)).as("the task queued during the hand-over ran").isTrue();
+        } finally {
+            InlineWatchdog.beforeHandOver = null;
+        }
+    }
 }
