@@ -1,7 +1,7 @@
 package dev.forkd;
 
 import dev.forkd.internal.reap.OrphanReaper;
-import dev.forkd.internal.spawn.AotCachePolicy;
+import dev.forkd.internal.spawn.Forker;
 import dev.forkd.internal.spawn.ExecRunner;
 import dev.forkd.internal.spawn.Pipeline;
 import dev.forkd.internal.spawn.PosixChildProcess;
@@ -91,7 +91,7 @@ public final class ChildProcesses {
      * the child opens its end with {@link dev.forkd.ipc.Channel#parent()}.
      */
     public static ChildProcess fork(ForkOptions options) throws SpawnException {
-        return AotCachePolicy.fork(options.aotCache(), aot -> spawn(options.toCommand(aot)));
+        return Forker.fork(options).process();
     }
 
     /** Runs {@code shellCommand} with {@code /bin/sh -c}; see {@link #execFile(Command, ExecOptions)}. */

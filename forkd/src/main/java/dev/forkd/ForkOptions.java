@@ -2,6 +2,7 @@ package dev.forkd;
 
 import java.io.File;
 import dev.forkd.internal.spawn.AotCachePolicy;
+import dev.forkd.internal.spawn.ForkCommands;
 import dev.forkd.ipc.Channel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -208,6 +209,17 @@ public final class ForkOptions {
     /** The command this fork runs, stdio and channel included. */
     public Command toCommand() {
         return toCommand(AotCachePolicy.of(aotCache));
+    }
+
+    static {
+        // Internal forking (Forker) builds its commands with toCommand(Use); no lambda: its bootstrap would
+        // cost every program's first fork a few milliseconds.
+        ForkCommands.register(new ForkCommands.Builder() {
+            @Override
+            public Command command(ForkOptions options, AotCachePolicy.Use use) {
+                return options.toCommand(use);
+            }
+        });
     }
 
     /** The command of a child that does {@code aot} with the AOT cache file ({@link AotCachePolicy} decides). */

@@ -1,10 +1,12 @@
 package dev.forkd.cli;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -70,7 +72,13 @@ final class Logs {
         out.flush();
         if (!follow) return 0;
         while (!out.checkError()) {
-            for (Followed f : files) poll(f);
+            for (Followed f : files) {
+                try {
+                    poll(f);
+                } catch (NoSuchFileException | FileNotFoundException e) {
+                    // Caught mid-rotation (renamed away, not yet replaced): the next poll finds the new file.
+                }
+            }
             out.flush();
             Thread.sleep(200);
         }

@@ -1,6 +1,5 @@
 package dev.forkd.internal.cluster;
 
-import dev.forkd.ChildProcesses;
 import dev.forkd.Command;
 import dev.forkd.ForkOptions;
 import dev.forkd.SpawnException;
@@ -22,9 +21,7 @@ sealed interface Launch {
     record Jvm(ForkOptions options) implements Launch {
         @Override
         public Forker.Forked start(int id, Map<String, String> env) throws SpawnException {
-            // Through the public fork while the AOT-cache training policy lives there: see Forker.forked.
-            return Forker.forked(ChildProcesses.fork(options.env(env).env(Protocol.WORKER_ID_VARIABLE,
-                    Integer.toString(id))));
+            return Forker.fork(options.env(env).env(Protocol.WORKER_ID_VARIABLE, Integer.toString(id)));
         }
     }
 

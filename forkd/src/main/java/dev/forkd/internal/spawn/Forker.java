@@ -2,13 +2,15 @@ package dev.forkd.internal.spawn;
 
 import dev.forkd.ChildProcess;
 import dev.forkd.Command;
+import dev.forkd.ForkOptions;
 import dev.forkd.SpawnException;
 import dev.forkd.internal.ipc.IpcChannel;
 
 /**
- * How forkd's own code starts a child that it talks to (cluster workers): the child together with forkd's
- * end of its IPC channel, typed as the {@link IpcChannel} that the internal protocols need, so that nobody
- * climbs up through {@code ChildProcesses} and casts {@code ChildProcess.channel()} back down.
+ * How a child that forkd talks to is started (a fork, a cluster worker): the child together with forkd's end
+ * of its IPC channel, typed as the {@link IpcChannel} that the internal protocols need, so that nobody climbs
+ * up through {@code ChildProcesses} and casts {@code ChildProcess.channel()} back down. {@code ChildProcesses.fork}
+ * is a call to {@link #fork}.
  */
 public final class Forker {
     private Forker() {}
@@ -29,12 +31,13 @@ public final class Forker {
     }
 
     /**
-     * The typed channel of a child that {@code ChildProcesses.fork} started. Only for the cluster's forkd
-     * workers, which must be forked there while the AOT-cache training policy lives there (it needs
-     * {@code ForkOptions}' package-private command builder); once that policy has an internal home, forking
-     * belongs here and this bridge, the one remaining cast, goes.
+     * Forks a JVM as {@code ChildProcesses.fork} does (the AOT-cache policy included), with its typed channel.
+     *
+     * @throws SpawnException as {@code ChildProcesses.fork}
      */
-    public static Forked forked(ChildProcess fromFork) {
-        return new Forked(fromFork, ((PosixChildProcess) fromFork).ipc().orElseThrow());
+    public static Forked fork(ForkOptions options) throws SpawnException {
+        PosixChildProcess child = AotCachePolicy.fork(options.aotCache(), use -> PosixChildProcess.start(
+                SpawnRequest.of(ForkCommands.command(options, use), StdioPlan.Mode.SPAWN, false, false), fd -> null, false));
+        return new Forked(child, child.ipc().orElseThrow());
     }
 }
