@@ -25,10 +25,8 @@ forkd="$root/forkd-cli/target/forkd"
 app="$here/node/${APP:-hello-activated}.js"
 [[ -x "$forkd" ]] || { echo "missing $forkd: run ./mvnw -B -q -DskipTests package first" >&2; exit 1; }
 for c in node npm wrk; do command -v "$c" >/dev/null || { echo "$c not found on PATH" >&2; exit 1; }; done
-if [[ -z "${PM2:-}" ]]; then
-  PM2="$here/target/pm2/node_modules/.bin/pm2"
-  [[ -x "$PM2" ]] || (mkdir -p "$here/target/pm2" && cd "$here/target/pm2" && npm install --no-audit --no-fund pm2@7 >/dev/null)
-fi
+. "$here/lib.sh"
+need_pm2
 ROUNDS=${ROUNDS:-5} RELOAD_S=${RELOAD_S:-12} RELOAD_AT=${RELOAD_AT:-4} PORT=${PORT:-3700}
 LOG=${LOG:-$here/target/cli-vs-pm2.log}
 work=$(mktemp -d)

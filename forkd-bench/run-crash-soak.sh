@@ -21,10 +21,8 @@ root="$(dirname "$here")"
 forkd="$root/forkd-cli/target/forkd"
 [[ -x "$forkd" ]] || { echo "missing $forkd: run ./mvnw -B -q -DskipTests package first" >&2; exit 1; }
 for c in node npm curl; do command -v "$c" >/dev/null || { echo "$c not found on PATH" >&2; exit 1; }; done
-if [[ -z "${PM2:-}" ]]; then
-  PM2="$here/target/pm2/node_modules/.bin/pm2"
-  [[ -x "$PM2" ]] || (mkdir -p "$here/target/pm2" && cd "$here/target/pm2" && npm install --no-audit --no-fund pm2@7 >/dev/null)
-fi
+. "$here/lib.sh"
+need_pm2
 RESTARTS=${RESTARTS:-1000} ROUNDS=${ROUNDS:-10} PORT=${PORT:-3710} PARTS=${PARTS:-memory serving}
 SERVING_DELAY=${SERVING_DELAY-0ms}
 LOG=${LOG:-$here/target/crash-soak.log}

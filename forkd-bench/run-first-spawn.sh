@@ -9,9 +9,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-jar="$here/target/forkd-bench.jar"
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-[[ -f "$jar" ]] || { echo "missing $jar: run ./mvnw -B -q -DskipTests package first" >&2; exit 1; }
+. "$here/lib.sh"
+bench_jar
 ROUNDS="${ROUNDS:-10}"
 LOG="${LOG:-$here/target/first-spawn.log}"
 work="$here/target/first-spawn"

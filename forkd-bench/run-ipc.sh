@@ -17,18 +17,13 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-jar="$here/target/forkd-bench.jar"
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-[[ -f "$jar" ]] || { echo "missing $jar: run ./mvnw -B -q -DskipTests package first" >&2; exit 1; }
-"$java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])' \
-  || { echo "need JDK >= 25: set JAVA_HOME (found: $("$java" -version 2>&1 | head -1))" >&2; exit 1; }
-command -v node >/dev/null || { echo "node not found on PATH" >&2; exit 1; }
+. "$here/lib.sh"
+bench_jar
+need_commands node
 
 ROUNDS="${ROUNDS:-5}"
 SCENARIOS="${SCENARIOS:-p2c-small c2p-small rtt p2c-1mib c2p-1mib first}"
-SMALL_WARMUP="${SMALL_WARMUP:-2000000}" SMALL_COUNT="${SMALL_COUNT:-2000000}" SMALL_SIZE="${SMALL_SIZE:-16}"
-BIG_WARMUP="${BIG_WARMUP:-30}" BIG_COUNT="${BIG_COUNT:-100}" BIG_SIZE="${BIG_SIZE:-1048576}"
-RTT_WARMUP="${RTT_WARMUP:-50000}" RTT_COUNT="${RTT_COUNT:-50000}"
+ipc_defaults
 FIRST_COUNT="${FIRST_COUNT:-10}"
 FIRST_VARIANTS="${FIRST_VARIANTS:-default c1 aot aot-c1 bare}"
 LOG="${LOG:-$here/target/ipc.log}"
@@ -37,17 +32,6 @@ aot_dir="$here/target/aot"
 # The parent JVM; the forked children get forkd's own flags (native access, sun.nio.ch) and this class path.
 jvm=("$java" --enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp "$jar"
   dev.forkd.bench.ipc.IpcBench)
-
-args_for() { # scenario -> arguments (the same for IpcBench and node/ipc.js)
-  case "$1" in
-    p2c-small) echo "p2c $SMALL_WARMUP $SMALL_COUNT $SMALL_SIZE" ;;
-    c2p-small) echo "c2p $SMALL_WARMUP $SMALL_COUNT $SMALL_SIZE" ;;
-    p2c-1mib) echo "p2c $BIG_WARMUP $BIG_COUNT $BIG_SIZE" ;;
-    c2p-1mib) echo "c2p $BIG_WARMUP $BIG_COUNT $BIG_SIZE" ;;
-    rtt) echo "rtt $RTT_WARMUP $RTT_COUNT" ;;
-    *) echo "unknown scenario $1" >&2; exit 2 ;;
-  esac
-}
 
 run_one() { # scenario impl
   local scenario="$1" impl="$2"
@@ -63,10 +47,10 @@ run_one() { # scenario impl
     fi
   elif [[ "$impl" == node ]]; then
     # shellcheck disable=SC2046
-    node "$here/node/ipc.js" $(args_for "$scenario")
+    node "$here/node/ipc.js" $(ipc_args "$scenario")
   else
     # shellcheck disable=SC2046
-    "${jvm[@]}" $(args_for "$scenario")
+    "${jvm[@]}" $(ipc_args "$scenario")
   fi
 }
 

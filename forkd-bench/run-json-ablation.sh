@@ -19,31 +19,15 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-jar="$here/target/forkd-bench.jar"
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-[[ -f "$jar" ]] || { echo "missing $jar: run ./mvnw -B -q -DskipTests package first" >&2; exit 1; }
-"$java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])' \
-  || { echo "need JDK >= 25: set JAVA_HOME (found: $("$java" -version 2>&1 | head -1))" >&2; exit 1; }
+. "$here/lib.sh"
+bench_jar
 
 ROUNDS="${ROUNDS:-5}"
 SCENARIOS="${SCENARIOS:-p2c-small c2p-small rtt}"
 VARIANTS="${VARIANTS:-plain jackson-write jackson}"
-SMALL_WARMUP="${SMALL_WARMUP:-2000000}" SMALL_COUNT="${SMALL_COUNT:-2000000}" SMALL_SIZE="${SMALL_SIZE:-16}"
-BIG_WARMUP="${BIG_WARMUP:-30}" BIG_COUNT="${BIG_COUNT:-100}" BIG_SIZE="${BIG_SIZE:-1048576}"
-RTT_WARMUP="${RTT_WARMUP:-50000}" RTT_COUNT="${RTT_COUNT:-50000}"
+ipc_defaults
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
 LOG="${LOG:-$here/target/json-ablation.log}"
-
-args_for() { # scenario -> IpcBench arguments
-  case "$1" in
-    p2c-small) echo "p2c $SMALL_WARMUP $SMALL_COUNT $SMALL_SIZE" ;;
-    c2p-small) echo "c2p $SMALL_WARMUP $SMALL_COUNT $SMALL_SIZE" ;;
-    p2c-1mib) echo "p2c $BIG_WARMUP $BIG_COUNT $BIG_SIZE" ;;
-    c2p-1mib) echo "c2p $BIG_WARMUP $BIG_COUNT $BIG_SIZE" ;;
-    rtt) echo "rtt $RTT_WARMUP $RTT_COUNT" ;;
-    *) echo "unknown scenario $1" >&2; exit 2 ;;
-  esac
-}
 
 knob_for() { # variant -> value of -Dforkd.bench.jackson
   case "$1" in
@@ -63,7 +47,7 @@ run_one() { # scenario variant: IpcBench's RESULT lines with the variant as the 
   # shellcheck disable=SC2046
   JAVA_TOOL_OPTIONS="-Dforkd.bench.jackson=$knob" timeout -k 5 "$RUN_TIMEOUT" "$java" \
     --enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp "$jar" \
-    dev.forkd.bench.ipc.IpcBench $(args_for "$1") 2> >(grep -v '^Picked up JAVA_TOOL_OPTIONS' >&2) \
+    dev.forkd.bench.ipc.IpcBench $(ipc_args "$1") 2> >(grep -v '^Picked up JAVA_TOOL_OPTIONS' >&2) \
     | sed -E "s/^(RESULT [^ ]+) forkd /\1 $2 /" || status=$?
   if ((status != 0)); then echo "# FAILED $1 $2 (exit $status$( ((status == 124)) && echo ", timed out after ${RUN_TIMEOUT} s"))"; fi
 }

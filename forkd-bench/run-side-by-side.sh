@@ -19,13 +19,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-jar="$here/target/forkd-bench.jar"
 node_dir="$here/node"
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-[[ -f "$jar" ]] || { echo "missing $jar: run ./mvnw -B -q -DskipTests package first" >&2; exit 1; }
-"$java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])' \
-  || { echo "need JDK >= 25: set JAVA_HOME (found: $("$java" -version 2>&1 | head -1))" >&2; exit 1; }
-command -v node >/dev/null || { echo "node not found on PATH" >&2; exit 1; }
+. "$here/lib.sh"
+bench_jar
+need_commands node
 
 ROUNDS="${ROUNDS:-5}"
 SCENARIOS="${SCENARIOS:-spawn-true spawn-pipes execfile-echo capture threads}"

@@ -5,7 +5,6 @@ import dev.forkd.internal.spawn.Forker;
 import dev.forkd.internal.spawn.ExecRunner;
 import dev.forkd.internal.spawn.Pipeline;
 import dev.forkd.internal.spawn.PosixChildProcess;
-import dev.forkd.internal.spawn.SpawnRequest;
 import dev.forkd.internal.spawn.StdioPlan;
 import java.io.IOException;
 import java.util.List;
@@ -40,7 +39,7 @@ public final class ChildProcesses {
      * @throws IllegalArgumentException for NUL bytes or contradictory stdio, before anything is started
      */
     public static ChildProcess spawn(Command command) throws SpawnException {
-        return PosixChildProcess.start(SpawnRequest.of(command, StdioPlan.Mode.SPAWN, false, false), fd -> null, false);
+        return PosixChildProcess.start(command);
     }
 
     /**

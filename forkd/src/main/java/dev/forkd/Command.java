@@ -1,5 +1,6 @@
 package dev.forkd;
 
+import dev.forkd.internal.spawn.ParentEnvironment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -191,20 +192,6 @@ public final class Command {
         return Optional.ofNullable(cwd);
     }
 
-    /** This process's environment minus its own IPC and cluster variables; it cannot change, so built once. */
-    private static final class ParentEnvironment {
-        static final Map<String, String> MAP;
-
-        static {
-            Map<String, String> env = new LinkedHashMap<>(System.getenv());
-            env.remove("NODE_CHANNEL_FD");
-            env.remove("NODE_CHANNEL_SERIALIZATION_MODE");
-            env.remove("FORKD_IPC_MAX_MESSAGE_BYTES");
-            env.remove("NODE_UNIQUE_ID"); // a cluster worker's children are not workers
-            MAP = Collections.unmodifiableMap(env);
-        }
-    }
-
     /**
      * The child's environment as it would be spawned now (unmodifiable): the parent's (unless cleared) plus
      * changes. The parent's own IPC variables ({@code NODE_CHANNEL_FD}, {@code NODE_CHANNEL_SERIALIZATION_MODE},
@@ -212,8 +199,8 @@ public final class Command {
      * process's channel, not the child's.
      */
     public Map<String, String> environment() {
-        if (inheritEnv && envChanges.isEmpty()) return ParentEnvironment.MAP; // shared: spawns reuse its encoding
-        Map<String, String> env = inheritEnv ? new LinkedHashMap<>(ParentEnvironment.MAP) : new LinkedHashMap<>();
+        if (inheritEnv && envChanges.isEmpty()) return ParentEnvironment.map(); // shared: spawns reuse its encoding
+        Map<String, String> env = inheritEnv ? new LinkedHashMap<>(ParentEnvironment.map()) : new LinkedHashMap<>();
         for (var e : envChanges.entrySet()) {
             if (e.getValue() == null) env.remove(e.getKey());
             else env.put(e.getKey(), e.getValue());

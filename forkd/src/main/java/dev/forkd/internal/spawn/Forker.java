@@ -25,8 +25,7 @@ public final class Forker {
      * @throws java.util.NoSuchElementException if the command has no {@code ipc} entry (the child was started)
      */
     public static Forked spawn(Command command) throws SpawnException {
-        PosixChildProcess child = PosixChildProcess.start(
-                SpawnRequest.of(command, StdioPlan.Mode.SPAWN, false, false), fd -> null, false);
+        PosixChildProcess child = PosixChildProcess.start(command);
         return new Forked(child, child.ipc().orElseThrow());
     }
 
@@ -36,8 +35,7 @@ public final class Forker {
      * @throws SpawnException as {@code ChildProcesses.fork}
      */
     public static Forked fork(ForkOptions options) throws SpawnException {
-        PosixChildProcess child = AotCachePolicy.fork(options.aotCache(), use -> PosixChildProcess.start(
-                SpawnRequest.of(ForkCommands.command(options, use), StdioPlan.Mode.SPAWN, false, false), fd -> null, false));
+        PosixChildProcess child = AotCachePolicy.fork(options.aotCache(), use -> PosixChildProcess.start(ForkCommands.command(options, use)));
         return new Forked(child, child.ipc().orElseThrow());
     }
 }

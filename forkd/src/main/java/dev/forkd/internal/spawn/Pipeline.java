@@ -38,8 +38,7 @@ public final class Pipeline {
                 try {
                     if (upstream != null) c = c.stdin(Stdio.fd(upstream.value()));
                     if (downstream != null) c = c.stdout(Stdio.fd(downstream[1].value()));
-                    started.add(PosixChildProcess.start(SpawnRequest.of(c, StdioPlan.Mode.SPAWN, false, false),
-                            fd -> null, false));
+                    started.add(PosixChildProcess.start(c));
                 } finally {
                     // The children hold their own copies now: the parent keeps no end of a connecting pipe.
                     if (upstream != null) upstream.close();

@@ -1,5 +1,6 @@
 package dev.forkd.internal.spawn;
 
+import dev.forkd.Command;
 import dev.forkd.ChildProcess;
 import dev.forkd.ExitStatus;
 import dev.forkd.ReapException;
@@ -153,6 +154,11 @@ public final class PosixChildProcess implements ChildProcess {
             }
             default -> throw new IllegalStateException("no parent end expected for " + slot);
         }
+    }
+
+    /** Spawns {@code command} as {@code ChildProcesses.spawn} does: every pipe offered as a stream. */
+    public static PosixChildProcess start(Command command) throws SpawnException {
+        return start(SpawnRequest.of(command, StdioPlan.Mode.SPAWN, false, false), fd -> null, false);
     }
 
     /**

@@ -53,10 +53,10 @@ public record SpawnRequest(String program, String path, List<String> argv, List<
                 // (the same on both ends, since a receiver that skips a message cannot tell the sender).
                 String limit = maxMessageBytes == Channel.DEFAULT_MAX_MESSAGE_BYTES ? null
                         : ParentChannel.LIMIT_VARIABLE + "=" + maxMessageBytes;
-                if (envMap == Parent.MAP) {
-                    // Every fork: the parent's encoded environment plus two (it never holds them: see Command).
-                    List<String> withChannel = new ArrayList<>(Parent.STRINGS.size() + 3);
-                    withChannel.addAll(Parent.STRINGS);
+                if (ParentEnvironment.isMap(envMap)) {
+                    // Every fork: the parent's encoded environment plus two (it never holds them).
+                    List<String> withChannel = new ArrayList<>(ParentEnvironment.strings().size() + 3);
+                    withChannel.addAll(ParentEnvironment.strings());
                     withChannel.add(ParentChannel.FD_VARIABLE + "=" + i);
                     withChannel.add(ParentChannel.MODE_VARIABLE + "=json");
                     if (limit != null) withChannel.add(limit);
@@ -84,18 +84,12 @@ public record SpawnRequest(String program, String path, List<String> argv, List<
                 ownGroup || command.killTree(), display);
     }
 
-    /** The parent's environment as an unchanged command inherits it: one shared, immutable instance. */
-    private static final class Parent {
-        static final Map<String, String> MAP = Command.of("true").environment();
-        static final List<String> STRINGS = build(MAP);
-    }
-
-    /** "KEY=value" strings, NUL-checked; the unchanged parent environment is encoded once per JVM. */
+    /** "KEY=value" strings, NUL-checked; the unchanged parent environment's are made once per JVM. */
     private static List<String> encode(Map<String, String> envMap) {
-        return envMap == Parent.MAP ? Parent.STRINGS : build(envMap);
+        return ParentEnvironment.isMap(envMap) ? ParentEnvironment.strings() : build(envMap);
     }
 
-    private static List<String> build(Map<String, String> envMap) {
+    static List<String> build(Map<String, String> envMap) {
         List<String> env = new ArrayList<>(envMap.size());
         for (var e : envMap.entrySet()) {
             checkNul("environment variable name", e.getKey());
@@ -106,11 +100,6 @@ public record SpawnRequest(String program, String path, List<String> argv, List<
             env.add(e.getKey() + "=" + e.getValue());
         }
         return List.copyOf(env);
-    }
-
-    /** True if {@code env} is the shared encoding of the unchanged parent environment. */
-    static boolean isParentEnvironment(List<String> env) {
-        return env == Parent.STRINGS;
     }
 
     private static void checkNul(String what, String value) {

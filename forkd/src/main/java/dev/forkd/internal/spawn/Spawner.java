@@ -43,12 +43,6 @@ public final class Spawner {
         }
     }
 
-    /** The unchanged parent environment as a native envp, built once (it cannot change) and never freed. */
-    private static final class ParentEnvp {
-        static final MemorySegment SEGMENT = cStrings(Arena.global(), SpawnRequest.of(dev.forkd.Command.of("true"),
-                StdioPlan.Mode.SPAWN, false, false).env());
-    }
-
     /** PATH lookups, re-validated with one stat per use: (PATH, program) -> path. */
     private static final java.util.concurrent.ConcurrentHashMap<String, String> RESOLVED =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -110,7 +104,7 @@ public final class Spawner {
                     check("posix_spawnattr_setflags", LibC.posix_spawnattr_setflags(attr, flags), file);
 
                     MemorySegment pid = arena.allocate(ValueLayout.JAVA_INT);
-                    MemorySegment envp = SpawnRequest.isParentEnvironment(req.env()) ? ParentEnvp.SEGMENT
+                    MemorySegment envp = ParentEnvironment.isStrings(req.env()) ? ParentEnvironment.envp()
                             : cStrings(arena, req.env());
                     MemorySegment path = arena.allocateFrom(file, StandardCharsets.UTF_8);
                     MemorySegment argv = cStrings(arena, req.argv());
@@ -207,7 +201,7 @@ public final class Spawner {
         throw failure("posix_spawn", Errno.ENOENT, program, null);
     }
 
-    private static MemorySegment cStrings(Arena arena, List<String> strings) {
+    static MemorySegment cStrings(Arena arena, List<String> strings) {
         MemorySegment array = arena.allocate(ValueLayout.ADDRESS, strings.size() + 1);
         for (int i = 0; i < strings.size(); i++) {
             array.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(strings.get(i), StandardCharsets.UTF_8));
