@@ -2,7 +2,9 @@
 # The first spawn of a fresh JVM: FirstSpawn's first execFileSync("echo", "hi") with forkd against the same
 # with ProcessBuilder, each in a fresh JVM, interleaved; with and without a JDK AOT cache (trained by one
 # run of the same program), and the whole program's life (JVM start to exit, which forkd's loop thread once
-# made 0.3 s longer). Prints every variant's median and range and forkd's ratios to ProcessBuilder.
+# made 0.3 s longer). Prints every variant's median and range and forkd's ratios to ProcessBuilder. The ffm
+# variant spawns nothing: it is the floor any FFM code pays for its first native call (the linker, one
+# downcall handle of forkd's shape, one call), which forkd's first spawn cannot go below.
 # Builds nothing: run `./mvnw -B -q -DskipTests package` first.
 #
 # Environment (all optional): ROUNDS=10  LOG=forkd-bench/target/first-spawn.log  JAVA_HOME (JDK >= 25)
@@ -17,7 +19,7 @@ work="$here/target/first-spawn"
 mkdir -p "$work"
 run=("$java" --enable-native-access=ALL-UNNAMED -cp "$jar")
 
-for impl in forkd pb; do # one training run each, its own cache
+for impl in forkd pb ffm; do # one training run each, its own cache
   rm -f "$work/$impl.aot"
   "${run[@]}" -XX:AOTCacheOutput="$work/$impl.aot" -Xlog:aot=error dev.forkd.bench.FirstSpawn "$impl" >/dev/null 2>&1
 done
@@ -26,7 +28,7 @@ done
   echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -sr), $(nproc) cores, $("$java" -version 2>&1 | head -1), ROUNDS=$ROUNDS"
   for ((r = 1; r <= ROUNDS; r++)); do
     echo "ROUND $r"
-    for variant in forkd pb forkd-aot pb-aot; do
+    for variant in forkd pb ffm forkd-aot pb-aot ffm-aot; do
       impl="${variant%-aot}" flags=()
       [[ "$variant" == *-aot ]] && flags=(-XX:AOTCache="$work/$impl.aot")
       t0=$(date +%s%N)
@@ -48,6 +50,10 @@ done | tee "$work/summary.txt"
 med() { awk -v v="$1" -v m="$2" '$1 == v && $2 == m {print $4}' "$work/summary.txt"; }
 for m in first process; do
   for s in "" -aot; do
-    printf 'forkd%s / pb%s, %s: %.2fx\n' "$s" "$s" "$m" "$(awk -v a="$(med forkd$s $m)" -v b="$(med pb$s $m)" 'BEGIN {print a / b}')"
+    for base in pb ffm; do
+      printf 'forkd%s / %s%s, %s: %.2fx\n' "$s" "$base" "$s" "$m" "$(awk -v a="$(med forkd$s $m)" -v b="$(med $base$s $m)" 'BEGIN {print a / b}')"
+    done
   done
 done
+printf 'ffm / pb, first: %.2fx (the floor as a multiple of ProcessBuilder)\n' "$(awk -v a="$(med ffm first)" -v b="$(med pb first)" 'BEGIN {print a / b}')"
+printf 'ffm-aot / pb-aot, first: %.2fx\n' "$(awk -v a="$(med ffm-aot first)" -v b="$(med pb-aot first)" 'BEGIN {print a / b}')"
