@@ -35,7 +35,8 @@ public final class Forker {
      * @throws SpawnException as {@code ChildProcesses.fork}
      */
     public static Forked fork(ForkOptions options) throws SpawnException {
-        PosixChildProcess child = AotCachePolicy.fork(options.aotCache(), use -> PosixChildProcess.start(ForkCommands.command(options, use)));
+        PosixChildProcess child = AotCachePolicy.fork(options.aotCache(),
+                use -> PosixChildProcess.start(ForkCommands.command(options, use)));
         return new Forked(child, child.ipc().orElseThrow());
     }
 }

@@ -1,5 +1,6 @@
 package dev.forkd.internal.spawn;
 
+import dev.forkd.internal.ipc.ParentChannel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Collections;
@@ -23,10 +24,11 @@ public final class ParentEnvironment {
 
         static {
             Map<String, String> env = new LinkedHashMap<>(System.getenv());
-            env.remove("NODE_CHANNEL_FD");
-            env.remove("NODE_CHANNEL_SERIALIZATION_MODE");
-            env.remove("FORKD_IPC_MAX_MESSAGE_BYTES");
-            env.remove("NODE_UNIQUE_ID"); // a cluster worker's children are not workers
+            env.remove(ParentChannel.FD_VARIABLE);
+            env.remove(ParentChannel.MODE_VARIABLE);
+            env.remove(ParentChannel.LIMIT_VARIABLE);
+            // internal.cluster.Protocol.WORKER_ID_VARIABLE (a floor above): a worker's children are not workers
+            env.remove("NODE_UNIQUE_ID");
             MAP = Collections.unmodifiableMap(env);
         }
 
