@@ -22,6 +22,10 @@ import java.util.Locale;
  * </pre>
  */
 public final class FirstSpawn {
+    /** The ffm variant's downcall and its target, made by its first call. */
+    private static MethodHandle getpid;
+    private static MemorySegment getpidAddress;
+
     private FirstSpawn() {}
 
     public static void main(String[] args) throws Throwable {
@@ -38,9 +42,6 @@ public final class FirstSpawn {
         System.out.printf(Locale.ROOT, "RESULT first-spawn %s first %.2f ms%n", impl, (t1 - t0) / 1e6);
         System.out.printf(Locale.ROOT, "RESULT first-spawn %s second %.2f ms%n", impl, (t2 - t1) / 1e6);
     }
-
-    private static MethodHandle getpid;
-    private static MemorySegment getpidAddress;
 
     private static void once(String impl) throws Throwable {
         if (impl.equals("ffm")) {
