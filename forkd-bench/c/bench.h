@@ -32,6 +32,23 @@ static inline void forkd_spawnattr(posix_spawnattr_t *attr) {
     posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 }
 
+/** posix_spawn as forkd's Spawner does it for a command with fds 0-2 ignored: /dev/null (devnull) onto 0-2,
+ *  closefrom(3), forkd_spawnattr. Exits on failure; returns the child's pid. */
+static inline pid_t forkd_spawn(const char *program, char **argv, int devnull) {
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    forkd_spawnattr(&attr);
+    for (int i = 0; i < 3; i++) posix_spawn_file_actions_adddup2(&fa, devnull, i);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    int rc = posix_spawn(&pid, program, &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) { fprintf(stderr, "spawn failed: %d\n", rc); exit(1); }
+    return pid;
+}
+
 static inline double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

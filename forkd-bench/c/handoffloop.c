@@ -36,17 +36,7 @@ static void *loop(void *arg) {
 
 static void spawn_true(int devnull) {
     char *argv[] = {(char *) program, NULL};
-    pid_t pid;
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    forkd_spawnattr(&attr);
-    for (int i = 0; i < 3; i++) posix_spawn_file_actions_adddup2(&fa, devnull, i);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    int rc = posix_spawn(&pid, program, &fa, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) { fprintf(stderr, "spawn failed: %d\n", rc); exit(1); }
+    pid_t pid = forkd_spawn(program, argv, devnull);
     int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
     if (pidfd < 0) { perror("pidfd_open"); exit(1); }
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = pidfd};

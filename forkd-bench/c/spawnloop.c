@@ -18,16 +18,7 @@ static void spawn_true(int forkd_like, int devnull) {
         if (rc != 0 || waitpid(pid, NULL, 0) != pid) { fprintf(stderr, "spawn failed: %d\n", rc); exit(1); }
         return;
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    forkd_spawnattr(&attr);
-    for (int i = 0; i < 3; i++) posix_spawn_file_actions_adddup2(&fa, devnull, i);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    rc = posix_spawn(&pid, program, &fa, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) { fprintf(stderr, "spawn failed: %d\n", rc); exit(1); }
+    pid = forkd_spawn(program, argv, devnull);
     int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
     siginfo_t si;
     if (pidfd < 0 || waitid(P_PIDFD, pidfd, &si, WEXITED) != 0) { perror("pidfd/waitid"); exit(1); }
