@@ -48,12 +48,13 @@ awk '/^RESULT/ {k = $3 " " $4; v[k] = v[k] " " $5}
   printf '%-10s %-8s median %10s  (min %s, max %s, n %d)\n' "$variant" "$metric" "$median" "$(head -1 <<<"$sorted")" "$(tail -1 <<<"$sorted")" "$n"
 done | tee "$work/summary.txt"
 med() { awk -v v="$1" -v m="$2" '$1 == v && $2 == m {print $4}' "$work/summary.txt"; }
+ratio() { awk -v a="$(med "$1" "$3")" -v b="$(med "$2" "$3")" 'BEGIN {print a / b}'; } # variant base metric
 for m in first process; do
   for s in "" -aot; do
     for base in pb ffm; do
-      printf 'forkd%s / %s%s, %s: %.2fx\n' "$s" "$base" "$s" "$m" "$(awk -v a="$(med forkd$s $m)" -v b="$(med $base$s $m)" 'BEGIN {print a / b}')"
+      printf 'forkd%s / %s%s, %s: %.2fx\n' "$s" "$base" "$s" "$m" "$(ratio "forkd$s" "$base$s" "$m")"
     done
   done
 done
-printf 'ffm / pb, first: %.2fx (the floor as a multiple of ProcessBuilder)\n' "$(awk -v a="$(med ffm first)" -v b="$(med pb first)" 'BEGIN {print a / b}')"
-printf 'ffm-aot / pb-aot, first: %.2fx\n' "$(awk -v a="$(med ffm-aot first)" -v b="$(med pb-aot first)" 'BEGIN {print a / b}')"
+printf 'ffm / pb, first: %.2fx (the floor as a multiple of ProcessBuilder)\n' "$(ratio ffm pb first)"
+printf 'ffm-aot / pb-aot, first: %.2fx\n' "$(ratio ffm-aot pb-aot first)"
