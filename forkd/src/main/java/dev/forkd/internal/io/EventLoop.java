@@ -250,6 +250,17 @@ public final class EventLoop {
         }
     }
 
+    /**
+     * {@link #unregister} from any thread. The loop may already hold the handler for an event of this turn
+     * and run it once more after this returns, so the handler must be able to tell from its own state that
+     * it has nothing left to do (and must not touch the fd, whose number may be reused by then).
+     */
+    public void unregisterFromAnyThread(int fd, long token) {
+        if (handlers.remove(token) != null) {
+            ctl(LibC.EPOLL_CTL_DEL, fd, 0, token);
+        }
+    }
+
     private boolean ctl(int op, int fd, int ev, long token) {
         MemorySegment event = ctlEvent.get();
         event.set(ValueLayout.JAVA_INT, 0, ev);

@@ -37,6 +37,9 @@ public final class LibC {
     public static final int EPOLL_CLOEXEC = 0x80000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
     public static final int EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000;
     public static final int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
+    /** poll(2): struct pollfd is fd (int) @0, events (short) @4, revents (short) @6. */
+    public static final short POLLIN = 0x1;
+    public static final long SIZEOF_POLLFD = 8;
     public static final int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_NONBLOCK = 0x800,
             SOCK_CLOEXEC = 0x80000;
     public static final int SIGCHLD = 17;
@@ -392,5 +395,18 @@ public final class LibC {
 
     public static int eventfd(int initval, int flags) {
         return (int) call(Epoll.EVENTFD, initval, flags);
+    }
+
+    private static final class Poll {
+        static final MemorySegment POLL = Native.symbol("poll");
+    }
+
+    /** poll(2) over {@code nfds} {@link #SIZEOF_POLLFD}-byte struct pollfd entries; blocks the calling thread. */
+    public static int poll(MemorySegment fds, int nfds, int timeoutMillis) {
+        try {
+            return (int) call(Poll.POLL, addr(fds), nfds, timeoutMillis);
+        } finally {
+            reachabilityFence(fds);
+        }
     }
 }

@@ -1,8 +1,10 @@
 package dev.forkd.internal.reap;
 
+import dev.forkd.internal.io.EventLoop;
 import dev.forkd.internal.posix.LibC;
 import dev.forkd.internal.posix.Posix;
 import dev.forkd.internal.posix.PosixException;
+import java.util.function.Consumer;
 
 /**
  * A live child's pid and pidfd. Signals go through the pidfd, so they can never hit a recycled pid; once
@@ -12,6 +14,13 @@ public final class PidHandle {
     private final int pid;
     private int pidfd;        // guarded by this; -1 once reaped (or when there never was one)
     private boolean reaped;   // guarded by this
+    /** Someone (the loop's handler or a waiting caller) is reaping the child now; guarded by this. */
+    private boolean claimed;
+    /** The pidfd's loop registration and what runs at its reap, once registered (else null); guarded by this. */
+    private EventLoop loop;
+    private long token;
+    private EventLoop.Handler handler;
+    private Consumer<WaitStatus> onExit;
 
     PidHandle(int pid, int pidfd) {
         this.pid = pid;
@@ -47,6 +56,55 @@ public final class PidHandle {
      */
     public boolean signalGroup(int sig) throws PosixException {
         return Posix.signal(-1, -pid, sig, "process group " + pid);
+    }
+
+    /** The pidfd is on {@code loop} under {@code token} with {@code handler}; {@code onExit} runs after the reap. */
+    synchronized void registered(EventLoop loop, long token, EventLoop.Handler handler, Consumer<WaitStatus> onExit) {
+        this.loop = loop;
+        this.token = token;
+        this.handler = handler;
+        this.onExit = onExit;
+    }
+
+    synchronized Consumer<WaitStatus> onExit() {
+        return onExit;
+    }
+
+    /** True if the caller may reap the child now: nobody else is reaping it (or waiting to) and nobody has. */
+    synchronized boolean claim() {
+        if (claimed || reaped) return false;
+        claimed = true;
+        return true;
+    }
+
+    /** The claim's winner found the child still running (a spurious wake-up): the race is open again. */
+    synchronized void unclaim() {
+        claimed = false;
+    }
+
+    /**
+     * Claims the child for a caller that waits for it on its own thread and takes its pidfd off the loop, so
+     * that the exit wakes only that caller. False if it cannot be had: reaped, claimed, no pidfd, or not on
+     * the loop. The loop's handler may run once more for an event it already holds; it finds the claim taken
+     * and leaves the pidfd alone. Until {@link #giveBack} or {@link #markReaped} the pidfd is the caller's.
+     */
+    synchronized boolean borrow() {
+        if (claimed || reaped || pidfd < 0 || loop == null) return false;
+        claimed = true;
+        loop.unregisterFromAnyThread(pidfd, token);
+        return true;
+    }
+
+    /**
+     * A borrowed pidfd goes back on the loop (the caller's wait ended without the exit); an exit that came
+     * meanwhile is reported at once (epoll is level-triggered). False if epoll refused it: the claim then
+     * stays taken, for the fallback waiter the caller must start.
+     */
+    synchronized boolean giveBack() {
+        // The loop's handler, called for the new registration at once, waits for this lock and finds the claim free.
+        boolean back = loop.register(pidfd, LibC.EPOLLIN, token, handler);
+        claimed = !back;
+        return back;
     }
 
     synchronized void markReaped() {

@@ -9,6 +9,7 @@ import dev.forkd.internal.posix.PosixException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.channels.spi.AbstractInterruptibleChannel;
 import java.util.function.Consumer;
 
 /**
@@ -87,16 +88,21 @@ public final class Reaper {
         }
         EventLoop loop = EventLoop.get();
         // Registered from the spawning thread (no loop hop): the pidfd stays open until markReaped, which
-        // runs on the loop after the unregister, so its number cannot be reused while registered.
+        // runs after the unregister, so its number cannot be reused while registered.
         long token = loop.newToken();
-        boolean added = loop.register(pidfd, LibC.EPOLLIN, token, ev -> {
-            WaitStatus st = reap(pidfd, pid);
-            if (st == null) return; // spurious: not exited yet
+        EventLoop.Handler handler = ev -> {
+            if (!handle.claim()) return; // a caller blocked in awaitExit has it (and took it off the loop)
+            WaitStatus st = reap(pidfd, pid, SIGINFO);
+            if (st == null) { // spurious: not exited yet
+                handle.unclaim();
+                return;
+            }
             loop.unregister(pidfd, token);
             handle.markReaped(); // closes the pidfd under the kill lock
             onExit.accept(st);
-        });
-        if (!added) waitOnThread(handle, onExit);
+        };
+        if (loop.register(pidfd, LibC.EPOLLIN, token, handler)) handle.registered(loop, token, handler, onExit);
+        else waitOnThread(handle, onExit);
     }
 
     /** Without a pidfd on the loop: a blocking waitid(P_PID) on a thread of its own. Rare by construction. */
@@ -112,9 +118,163 @@ public final class Reaper {
     /** The loop thread's siginfo_t for {@link #reap}. */
     private static final MemorySegment SIGINFO = Arena.global().allocate(LibC.SIZEOF_SIGINFO, 8);
 
-    /** Loop thread only. */
-    private static WaitStatus reap(int pidfd, int pid) {
-        MemorySegment si = SIGINFO;
+    /**
+     * Waits on the calling platform thread until the child has exited and reaps it here, or returns early
+     * (leaving the wait to the caller's future) if the time is up, if the JVM starts to exit, or if the child
+     * cannot be waited for this way (reaped or being reaped, another caller waits this way, no pidfd, a
+     * virtual thread). Waiting for the loop's reap costs two thread wake-ups in a row, the loop's and then
+     * the caller's; here the caller takes the pidfd off the loop for the wait ({@link PidHandle#borrow}), so
+     * the kernel wakes only the caller, and {@code onExit} runs on its thread, as on the fallback waiter's.
+     * A wait that ends without the exit gives the pidfd back to the loop.
+     *
+     * <p>Interruptible: an interrupt wakes the poll through an eventfd (the JDK closes an interruptible
+     * channel when the thread blocked in it is interrupted) and is thrown as an InterruptedException.
+     *
+     * @param timeoutNanos how long to wait at most; negative for no limit
+     */
+    public static void awaitExit(PidHandle handle, long timeoutNanos) throws InterruptedException {
+        if (Thread.currentThread().isVirtual()) return; // a blocking native call would pin its carrier
+        EventLoop loop = EventLoop.current();
+        if (loop == null || loop.inLoop() || Waiter.exiting) return;
+        int efd = LibC.eventfd(0, LibC.EFD_CLOEXEC);
+        if (efd < 0) return;
+        Waiter waiter = new Waiter(efd);
+        if (!waiter.start() || !handle.borrow()) {
+            waiter.finish();
+            return;
+        }
+        WaitStatus st = null;
+        try (Arena arena = Arena.ofConfined()) {
+            int pidfd = handle.pidfd(); // ours until given back or reaped: nobody else closes it meanwhile
+            MemorySegment fds = arena.allocate(2 * LibC.SIZEOF_POLLFD, 8);
+            fds.set(ValueLayout.JAVA_INT, 0, pidfd);
+            fds.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
+            fds.set(ValueLayout.JAVA_INT, LibC.SIZEOF_POLLFD, efd);
+            fds.set(ValueLayout.JAVA_SHORT, LibC.SIZEOF_POLLFD + 4, LibC.POLLIN);
+            MemorySegment si = arena.allocate(LibC.SIZEOF_SIGINFO, 8);
+            long deadline = System.nanoTime() + timeoutNanos;
+            // Until the exit, the time limit, an interrupt (thrown) or the JVM's exit; a spurious wake-up waits on.
+            while (st == null && waiter.poll(fds, timeoutNanos < 0 ? -1 : Math.max(0, deadline - System.nanoTime()))) {
+                st = reap(pidfd, handle.pid(), si);
+            }
+        } finally {
+            waiter.finish();
+            if (st == null && !handle.giveBack()) {
+                waitOnThread(handle, handle.onExit()); // the loop cannot take it back (epoll_ctl failed)
+            }
+        }
+        if (st == null) return;
+        Consumer<WaitStatus> onExit = handle.onExit();
+        handle.markReaped();
+        try {
+            onExit.accept(st);
+        } catch (RuntimeException | Error e) {
+            // The child's futures carry the failure (PosixChildProcess fails them); the loop would log it too.
+            LOG.log(System.Logger.Level.ERROR, "forkd exit handling failed", e);
+        }
+    }
+
+    /**
+     * One caller's wait in {@link #awaitExit}: its eventfd is written when the thread is interrupted (through
+     * {@link AbstractInterruptibleChannel}'s documented close-on-interrupt) or when the JVM starts to exit.
+     */
+    private static final class Waiter extends AbstractInterruptibleChannel {
+        /** The waiters blocked in poll now, for the shutdown hook. */
+        private static final java.util.Set<Waiter> ACTIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        static volatile boolean exiting;
+
+        static {
+            try {
+                Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("forkd-waiters-exit").unstarted(() -> {
+                    // HotSpot's exit waits up to 300 ms for threads inside a native call: send them back to
+                    // the futures they can park on (the loop still reaps while the JVM exits).
+                    exiting = true;
+                    for (Waiter w : ACTIVE) w.wake();
+                }));
+            } catch (IllegalStateException e) {
+                exiting = true; // the JVM is already exiting
+            }
+        }
+
+        private final int efd;
+        private volatile boolean finished;
+
+        Waiter(int efd) {
+            this.efd = efd;
+        }
+
+        /** False if the JVM is exiting (nothing was started). */
+        boolean start() {
+            ACTIVE.add(this);
+            return !exiting;
+        }
+
+        /**
+         * Polls until the first fd (the pidfd) is readable: true; false if the time ran out or the eventfd
+         * woke it for the JVM's exit. Throws if the thread was interrupted before or during the wait.
+         */
+        boolean poll(MemorySegment fds, long timeoutNanos) throws InterruptedException {
+            long deadline = System.nanoTime() + timeoutNanos;
+            int rc;
+            boolean interrupted;
+            begin(); // from here an interrupt (also one already pending) closes this channel: see implCloseChannel
+            try {
+                while (true) {
+                    int ms = -1;
+                    if (timeoutNanos >= 0) {
+                        long left = deadline - System.nanoTime();
+                        ms = left <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
+                    }
+                    rc = LibC.poll(fds, 2, ms);
+                    if (rc < 0 && LibC.errno() == Errno.EINTR) continue;
+                    break;
+                }
+            } finally {
+                try {
+                    end(true);
+                    interrupted = false;
+                } catch (java.nio.channels.ClosedByInterruptException e) {
+                    interrupted = true;
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e); // end(true) throws only for an interrupt
+                }
+            }
+            if (interrupted) {
+                Thread.interrupted(); // InterruptedException's contract: the status is cleared
+                throw new InterruptedException();
+            }
+            return rc > 0 && (fds.get(ValueLayout.JAVA_SHORT, 6) & LibC.POLLIN) != 0;
+        }
+
+        void wake() {
+            try {
+                close();
+            } catch (java.io.IOException ignored) {
+                // implCloseChannel does not throw
+            }
+        }
+
+        /** Called once the wait is over: later interrupts and the exit hook leave the (closed) eventfd alone. */
+        void finish() {
+            finished = true;
+            wake(); // idempotent: after this, close() never calls implCloseChannel again
+            ACTIVE.remove(this);
+            LibC.close(efd);
+        }
+
+        @Override
+        protected void implCloseChannel() {
+            if (finished) return;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment one = arena.allocate(8, 8);
+                one.set(ValueLayout.JAVA_LONG, 0, 1L);
+                LibC.write(efd, one, 8);
+            }
+        }
+    }
+
+    /** Reaps with waitid(P_PIDFD, WNOHANG) into {@code si}: the loop thread's own, or a waiter's. */
+    private static WaitStatus reap(int pidfd, int pid, MemorySegment si) {
         si.fill((byte) 0);
         while (true) {
             int rc = LibC.waitid(LibC.P_PIDFD, pidfd, si, LibC.WEXITED | LibC.WNOHANG);

@@ -336,6 +336,7 @@ public final class PosixChildProcess implements ChildProcess {
 
     @Override
     public ExitStatus waitFor() throws InterruptedException {
+        if (!reaped.isDone()) Reaper.awaitExit(pid, -1); // reaps here if it can: one wake-up, not two
         try {
             return reaped.get();
         } catch (ExecutionException e) {
@@ -345,8 +346,11 @@ public final class PosixChildProcess implements ChildProcess {
 
     @Override
     public ExitStatus waitFor(Duration timeout) throws InterruptedException, TimeoutException {
+        long nanos = timeout.toNanos();
+        long start = System.nanoTime();
+        if (!reaped.isDone() && nanos > 0) Reaper.awaitExit(pid, nanos);
         try {
-            return reaped.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return reaped.get(Math.max(0, nanos - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             throw lost(e);
         }
