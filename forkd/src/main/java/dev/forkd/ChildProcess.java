@@ -68,7 +68,8 @@ public interface ChildProcess extends AutoCloseable {
     Optional<ExitStatus> exitStatus();
 
     /**
-     * Waits for the child to exit (Node's 'exit'); cheap on a virtual thread.
+     * Waits for the child to exit (Node's 'exit'); cheap on a virtual thread. On a platform thread the caller
+     * reaps the child itself when it can, which saves a thread hand-over per child in a spawn-and-wait loop.
      *
      * @throws ReapException if the child's exit status could not be collected (another component of this JVM
      *                       reaped it); the child is gone

@@ -72,8 +72,9 @@ public final class Reaper {
     }
 
     /**
-     * Reaps the child when it exits. {@code onExit} runs once, on the loop thread (or, without a pidfd, on a
-     * fallback waiter thread of its own), after the child has been reaped.
+     * Reaps the child when it exits. {@code onExit} runs once, after the child has been reaped: on the loop
+     * thread, on the thread of a caller blocked in {@link #awaitExit}, or, without a pidfd, on a fallback
+     * waiter thread of its own.
      */
     public static void watch(PidHandle handle, Consumer<WaitStatus> callback) {
         int pid = handle.pid();
