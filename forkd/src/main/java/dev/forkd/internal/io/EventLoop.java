@@ -245,9 +245,7 @@ public final class EventLoop {
     /** Removes fd from the epoll set and forgets its handler; loop thread only. Safe to call twice. */
     public void unregister(int fd, long token) {
         assert inLoop();
-        if (handlers.remove(token) != null) {
-            ctl(LibC.EPOLL_CTL_DEL, fd, 0, token);
-        }
+        unregisterFromAnyThread(fd, token);
     }
 
     /**

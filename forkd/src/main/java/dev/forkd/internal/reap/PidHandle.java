@@ -89,8 +89,7 @@ public final class PidHandle {
      * and leaves the pidfd alone. Until {@link #giveBack} or {@link #markReaped} the pidfd is the caller's.
      */
     synchronized boolean borrow() {
-        if (claimed || reaped || pidfd < 0 || loop == null) return false;
-        claimed = true;
+        if (pidfd < 0 || loop == null || !claim()) return false;
         loop.unregisterFromAnyThread(pidfd, token);
         return true;
     }

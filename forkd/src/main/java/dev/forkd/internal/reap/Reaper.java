@@ -155,7 +155,7 @@ public final class Reaper {
             MemorySegment si = arena.allocate(LibC.SIZEOF_SIGINFO, 8);
             long deadline = System.nanoTime() + timeoutNanos;
             // Until the exit, the time limit, an interrupt (thrown) or the JVM's exit; a spurious wake-up waits on.
-            while (st == null && waiter.poll(fds, timeoutNanos < 0 ? -1 : Math.max(0, deadline - System.nanoTime()))) {
+            while (st == null && waiter.poll(fds, timeoutNanos >= 0, deadline)) {
                 st = reap(pidfd, handle.pid(), si);
             }
         } finally {
@@ -211,18 +211,18 @@ public final class Reaper {
         }
 
         /**
-         * Polls until the first fd (the pidfd) is readable: true; false if the time ran out or the eventfd
-         * woke it for the JVM's exit. Throws if the thread was interrupted before or during the wait.
+         * Polls until the first fd (the pidfd) is readable: true; false if the {@code deadline} (a
+         * {@link System#nanoTime} value, if {@code timed}) passed or the eventfd woke it for the JVM's exit.
+         * Throws if the thread was interrupted before or during the wait.
          */
-        boolean poll(MemorySegment fds, long timeoutNanos) throws InterruptedException {
-            long deadline = System.nanoTime() + timeoutNanos;
+        boolean poll(MemorySegment fds, boolean timed, long deadline) throws InterruptedException {
             int rc;
             boolean interrupted;
             begin(); // from here an interrupt (also one already pending) closes this channel: see implCloseChannel
             try {
                 while (true) {
                     int ms = -1;
-                    if (timeoutNanos >= 0) {
+                    if (timed) {
                         long left = deadline - System.nanoTime();
                         ms = left <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
                     }
