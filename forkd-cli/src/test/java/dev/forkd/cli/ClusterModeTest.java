@@ -54,11 +54,16 @@ class ClusterModeTest extends CliFixture {
         }
     }
 
+    /**
+     * Waits up to 60 s until {@code distinct} processes have answered. Bounded by time, not by a number of
+     * requests: the first instance answers hundreds of them while a slow second one is still starting.
+     */
     static void awaitServing(int port, int distinct) throws Exception {
         Set<String> seen = new HashSet<>();
-        for (int n = 0; n < 600 && seen.size() < distinct; n++) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (seen.size() < distinct && System.nanoTime() < deadline) {
             try {
-                seen.add(request(port));
+                if (!seen.add(request(port))) Thread.sleep(10);
             } catch (IOException notYet) {
                 Thread.sleep(50);
             }
