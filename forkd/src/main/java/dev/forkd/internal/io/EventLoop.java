@@ -107,7 +107,12 @@ public final class EventLoop {
         Arena arena = Arena.global();
         events = arena.allocate(LibC.SIZEOF_EPOLL_EVENT * MAX_EVENTS, 8);
         wakeBuf = arena.allocate(8, 8);
-        scratch = arena.allocate(SCRATCH_SIZE, 8);
+        // Not Arena.allocate, which zeroes all 256 pages: a fresh JVM pays ~2.5 ms for that on its first spawn,
+        // where a capture reads a few bytes. Anonymous pages are zero-filled by the kernel as they are touched.
+        long mapped = LibC.mmapAnonymous(SCRATCH_SIZE);
+        if (mapped == LibC.MAP_FAILED) throw new IllegalStateException(Posix.failure("mmap", null).getMessage());
+        scratch = MemorySegment.ofAddress(mapped).reinterpret(SCRATCH_SIZE); // never unmapped, as Arena.global
+
         ctl(LibC.EPOLL_CTL_ADD, wakeFd, LibC.EPOLLIN, WAKE_TOKEN);
         startLoopThread();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("forkd-loop-exit").unstarted(this::onJvmExit));

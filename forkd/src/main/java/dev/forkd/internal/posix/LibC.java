@@ -255,6 +255,21 @@ public final class LibC {
         }
     }
 
+    // ---- memory (errno) ----
+
+    public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20;
+    /** mmap(2)'s MAP_FAILED, (void *) -1. */
+    public static final long MAP_FAILED = -1L;
+
+    private static final class Mmap {
+        static final MemorySegment MMAP = Native.symbol("mmap");
+    }
+
+    /** mmap(2) of anonymous private memory: pages the kernel zero-fills when first touched; MAP_FAILED on error. */
+    public static long mmapAnonymous(long length) {
+        return call(Mmap.MMAP, 0L, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1L, 0L);
+    }
+
     // ---- file descriptors (errno) ----
 
     private static final class Io {

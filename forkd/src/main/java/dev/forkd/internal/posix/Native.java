@@ -7,9 +7,10 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * The FFM plumbing every binding shares: the linker, libc symbol lookup, errno capture, and the one downcall
@@ -33,8 +34,12 @@ final class Native {
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
 
     private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /**
+     * Where errno sits in the capture buffer. Summed from the struct's members rather than taken from a var
+     * handle or {@code byteOffset(PathElement...)}: either makes a fresh JVM generate method-handle forms
+     * (~3 ms) at the start of its first spawn, for a value read only after a call failed.
+     */
+    private static final long ERRNO_OFFSET = errnoOffset((StructLayout) CAPTURE_LAYOUT);
 
     /** One errno capture buffer per thread; virtual threads each get their own small one. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
@@ -122,7 +127,16 @@ final class Native {
 
     /** The errno the calling thread's last call captured. */
     static int errno() {
-        return (int) ERRNO.get(CAPTURE.get(), 0L);
+        return CAPTURE.get().get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+    }
+
+    private static long errnoOffset(StructLayout capture) {
+        long offset = 0;
+        for (MemoryLayout member : capture.memberLayouts()) {
+            if ("errno".equals(member.name().orElse(null))) return offset;
+            offset += member.byteSize();
+        }
+        throw new IllegalStateException("the linker's capture state has no errno: " + capture);
     }
 
     /** A libc function's address. */

@@ -202,11 +202,14 @@ public final class Spawner {
     }
 
     static MemorySegment cStrings(Arena arena, List<String> strings) {
-        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, strings.size() + 1);
+        // The pointers are stored as JAVA_LONG addresses (LP64): a set through ADDRESS would make a fresh JVM
+        // generate an adapted var handle and its lambda forms (~2 ms) on its first spawn. The strings live as
+        // long as the arena, which outlives the array's use.
+        MemorySegment array = arena.allocate(ValueLayout.JAVA_LONG, strings.size() + 1);
         for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(strings.get(i), StandardCharsets.UTF_8));
+            array.setAtIndex(ValueLayout.JAVA_LONG, i, arena.allocateFrom(strings.get(i), StandardCharsets.UTF_8).address());
         }
-        array.setAtIndex(ValueLayout.ADDRESS, strings.size(), MemorySegment.NULL);
+        array.setAtIndex(ValueLayout.JAVA_LONG, strings.size(), 0L);
         return array;
     }
 
