@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /** Reads /proc for the tests: liveness, zombies, open fds. */
@@ -52,6 +54,44 @@ final class Procs {
             }
         }
         return zombies;
+    }
+
+    /** Every child of this JVM, in any state (running, dying, zombie). */
+    static Set<Long> children() throws IOException {
+        long self = ProcessHandle.current().pid();
+        Set<Long> children = new TreeSet<>();
+        try (Stream<Path> dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) continue;
+                String stat = stat(Long.parseLong(name));
+                if (stat == null) continue;
+                String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                if (Long.parseLong(rest[1]) == self) children.add(Long.parseLong(name));
+            }
+        }
+        return children;
+    }
+
+    /**
+     * Waits up to 10 s until this JVM has no children but {@code kept}: every other one has exited and been
+     * reaped. Returns those still there, with their state. Waiting for "no zombie" alone is not enough after a
+     * kill: a child still dying is not a zombie yet, and becomes one a moment later.
+     */
+    static List<String> awaitOnlyChildren(Set<Long> kept) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        List<String> extra;
+        do {
+            extra = new ArrayList<>();
+            for (long pid : children()) {
+                if (kept.contains(pid)) continue;
+                String stat = stat(pid);
+                if (stat != null) extra.add(pid + " " + stat.substring(stat.indexOf('('), stat.lastIndexOf(')') + 3));
+            }
+            if (extra.isEmpty()) return extra;
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        return extra;
     }
 
     static int openFdCount() throws IOException {

@@ -112,7 +112,6 @@ public final class EventLoop {
         long mapped = LibC.mmapAnonymous(SCRATCH_SIZE);
         if (mapped == LibC.MAP_FAILED) throw new IllegalStateException(Posix.failure("mmap", null).getMessage());
         scratch = MemorySegment.ofAddress(mapped).reinterpret(SCRATCH_SIZE); // never unmapped, as Arena.global
-
         ctl(LibC.EPOLL_CTL_ADD, wakeFd, LibC.EPOLLIN, WAKE_TOKEN);
         startLoopThread();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("forkd-loop-exit").unstarted(this::onJvmExit));
