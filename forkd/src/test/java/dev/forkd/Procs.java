@@ -41,17 +41,10 @@ final class Procs {
 
     /** Children of this JVM that are zombies. */
     static List<Long> zombieChildren() throws IOException {
-        long self = ProcessHandle.current().pid();
         List<Long> zombies = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(Path.of("/proc"))) {
-            for (Path d : (Iterable<Path>) dirs::iterator) {
-                String name = d.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) continue;
-                String stat = stat(Long.parseLong(name));
-                if (stat == null) continue;
-                String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (Long.parseLong(rest[1]) == self && rest[0].equals("Z")) zombies.add(Long.parseLong(name));
-            }
+        for (long pid : children()) {
+            String stat = stat(pid);
+            if (stat != null && state(stat) == 'Z') zombies.add(pid);
         }
         return zombies;
     }
