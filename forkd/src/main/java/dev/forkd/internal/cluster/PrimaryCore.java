@@ -176,8 +176,10 @@ public final class PrimaryCore {
             case "queryServer" -> onQueryServer(w, m);
             case "listening" -> {
                 InetSocketAddress address = listeningAddress(m);
-                w.firstListening.complete(null);
+                // The event first: completing the gate may start a reload's next replacement at once, and its
+                // Forked event must not reach listeners before this Listening.
                 emit(new ClusterEvent.Listening(w, address));
+                w.firstListening.complete(null);
             }
             case "close" -> {
                 Port p = ports.get(m.path("key").asString(""));
@@ -538,7 +540,6 @@ public final class PrimaryCore {
 
     private void onExit(WorkerHandle w, ExitStatus status) {
         w.advance(WorkerHandle.State.DEAD);
-        w.firstListening.completeExceptionally(new IllegalStateException("worker " + w.id + " exited: " + status));
         for (Port p : ports.values()) p.workers.remove(w);
         // Connections sent but never confirmed were not read by the worker: give them to another.
         for (Long s : List.copyOf(w.pending.keySet())) requeue(w, s);
@@ -546,6 +547,7 @@ public final class PrimaryCore {
         // The event before the future: whoever waits for the exit (a shutdown, a reload) then finds the event
         // queued ahead of anything it emits or awaits next.
         emit(new ClusterEvent.Exited(w, status));
+        w.firstListening.completeExceptionally(new IllegalStateException("worker " + w.id + " exited: " + status));
         w.exited.complete(status);
         RestartPolicy policy = settings.restartPolicy();
         if (!shuttingDown && !respawnStopped && !w.exitedAfterDisconnect && !w.unproven && policy.respawn() && !gaveUp) {
