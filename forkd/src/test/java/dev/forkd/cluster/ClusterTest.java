@@ -8,10 +8,11 @@ import dev.forkd.ForkOptions;
 import dev.forkd.Signal;
 import dev.forkd.fixture.ClusterWorker;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,16 +68,26 @@ class ClusterTest {
     }
 
     /** Sends a path, returns the reply line ("pid path"), or throws. */
+    /**
+     * One request on a new connection. A reply that does not come within 30 s is a lost connection, not a
+     * failed request: that throws IllegalStateException, which no caller counts as an expected failure.
+     */
     static String request(int port, String path) throws IOException {
-        try (SocketChannel c = SocketChannel.open(new InetSocketAddress("127.0.0.1", port))) {
-            c.write(ByteBuffer.wrap((path + "\n").getBytes(StandardCharsets.UTF_8)));
-            ByteBuffer buf = ByteBuffer.allocate(256);
-            while (c.read(buf) >= 0) {
-                if (buf.position() > 0 && buf.get(buf.position() - 1) == '\n') break;
+        try (Socket c = new Socket()) {
+            c.connect(new InetSocketAddress("127.0.0.1", port), 30_000);
+            c.setSoTimeout(30_000);
+            c.getOutputStream().write((path + "\n").getBytes(StandardCharsets.UTF_8));
+            InputStream in = c.getInputStream();
+            StringBuilder reply = new StringBuilder();
+            int b;
+            while ((b = in.read()) >= 0 && b != '\n') {
+                if (reply.length() > 4096) throw new IOException("reply too long: " + reply);
+                reply.append((char) b);
             }
-            String reply = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).trim();
             if (reply.isEmpty()) throw new IOException("empty reply");
-            return reply;
+            return reply.toString().trim();
+        } catch (SocketTimeoutException e) {
+            throw new IllegalStateException("no reply from 127.0.0.1:" + port + " within 30 s (" + e.getMessage() + ")", e);
         }
     }
 
@@ -196,6 +207,7 @@ class ClusterTest {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
+        List<String> lost = new CopyOnWriteArrayList<>();
         List<Thread> load = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             load.add(Thread.ofVirtual().start(() -> {
@@ -205,6 +217,9 @@ class ClusterTest {
                         ok.incrementAndGet();
                     } catch (IOException e) {
                         failed.incrementAndGet();
+                    } catch (IllegalStateException e) {
+                        lost.add(e.getMessage());
+                        return;
                     }
                 }
             }));
@@ -220,6 +235,7 @@ class ClusterTest {
         Thread.sleep(500);
         running.set(false);
         for (Thread t : load) t.join();
+        assertThat(lost).as("connections that never got an answer").isEmpty();
         assertThat(ok.get()).isGreaterThan(100);
         // Only requests that were inside the killed worker can fail: at most one per load thread.
         assertThat(failed.get()).as("failed of " + ok.get()).isLessThanOrEqualTo(4);
