@@ -67,10 +67,10 @@ class ClusterTest {
         throw new AssertionError("no " + type.getSimpleName() + " event");
     }
 
-    /** Sends a path, returns the reply line ("pid path"), or throws. */
     /**
-     * One request on a new connection. A reply that does not come within 30 s is a lost connection, not a
-     * failed request: that throws IllegalStateException, which no caller counts as an expected failure.
+     * Sends a path on a new connection and returns the reply line ("pid path"), or throws. A reply that does
+     * not come within 30 s is a lost connection, not a failed request: that throws IllegalStateException,
+     * which no caller counts as an expected failure.
      */
     static String request(int port, String path) throws IOException {
         try (Socket c = new Socket()) {
