@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** Reads /proc for the tests: liveness, zombies, open fds. */
@@ -42,17 +43,21 @@ final class Procs {
     /** Children of this JVM that are zombies. */
     static List<Long> zombieChildren() throws IOException {
         List<Long> zombies = new ArrayList<>();
-        for (long pid : children()) {
-            String stat = stat(pid);
-            if (stat != null && state(stat) == 'Z') zombies.add(pid);
-        }
+        childStats().forEach((pid, stat) -> {
+            if (state(stat) == 'Z') zombies.add(pid);
+        });
         return zombies;
     }
 
     /** Every child of this JVM, in any state (running, dying, zombie). */
     static Set<Long> children() throws IOException {
+        return childStats().keySet();
+    }
+
+    /** The children of this JVM with their /proc stat line, read once each; by pid. */
+    private static SortedMap<Long, String> childStats() throws IOException {
         long self = ProcessHandle.current().pid();
-        Set<Long> children = new TreeSet<>();
+        SortedMap<Long, String> children = new TreeMap<>();
         try (Stream<Path> dirs = Files.list(Path.of("/proc"))) {
             for (Path d : (Iterable<Path>) dirs::iterator) {
                 String name = d.getFileName().toString();
@@ -60,7 +65,7 @@ final class Procs {
                 String stat = stat(Long.parseLong(name));
                 if (stat == null) continue;
                 String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (Long.parseLong(rest[1]) == self) children.add(Long.parseLong(name));
+                if (Long.parseLong(rest[1]) == self) children.put(Long.parseLong(name), stat);
             }
         }
         return children;
@@ -76,10 +81,10 @@ final class Procs {
         List<String> extra;
         do {
             extra = new ArrayList<>();
-            for (long pid : children()) {
-                if (kept.contains(pid)) continue;
-                String stat = stat(pid);
-                if (stat != null) extra.add(pid + " " + stat.substring(stat.indexOf('('), stat.lastIndexOf(')') + 3));
+            for (var c : childStats().entrySet()) {
+                if (kept.contains(c.getKey())) continue;
+                String stat = c.getValue();
+                extra.add(c.getKey() + " " + stat.substring(stat.indexOf('('), stat.lastIndexOf(')') + 3));
             }
             if (extra.isEmpty()) return extra;
             Thread.sleep(20);
