@@ -7,6 +7,7 @@ import dev.forkd.ExitStatus;
 import dev.forkd.ForkOptions;
 import dev.forkd.Signal;
 import dev.forkd.fixture.ClusterWorker;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -77,7 +78,7 @@ class ClusterTest {
             c.connect(new InetSocketAddress("127.0.0.1", port), 30_000);
             c.setSoTimeout(30_000);
             c.getOutputStream().write((path + "\n").getBytes(StandardCharsets.UTF_8));
-            InputStream in = c.getInputStream();
+            InputStream in = new BufferedInputStream(c.getInputStream());
             StringBuilder reply = new StringBuilder();
             int b;
             while ((b = in.read()) >= 0 && b != '\n') {
